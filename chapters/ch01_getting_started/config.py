@@ -1,0 +1,10 @@
+class Config(object):
+    pass
+
+
+class ProdConfig(Config):
+    pass
+
+
+class DevConfig(Config):
+    DEBUG = True

@@ -1,0 +1,90 @@
+"""The chapter's Flask-Migrate scripts build the schema the models describe, on all three databases."""
+import os
+import subprocess
+import sys
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+pytestmark = [pytest.mark.unit, pytest.mark.chapters(since=2)]
+
+
+@pytest.fixture
+def migrated(make_app, any_database_url, request):
+    """The chapter's app on an empty database, with a function to run `flask db` steps on it."""
+    import flask_migrate
+
+    app = make_app(any_database_url)
+    directory = str(request.config.workbook_code / "migrations")
+
+    def step(command: str, revision: str):
+        with app.app_context():
+            getattr(flask_migrate, command)(directory=directory, revision=revision)
+
+    yield app, step
+    with app.app_context():
+        db = app.extensions["sqlalchemy"]
+        db.session.remove()
+        step("downgrade", "base")
+
+
+def table_names(app) -> set[str]:
+    with app.app_context():
+        return set(sa.inspect(app.extensions["sqlalchemy"].engine).get_table_names())
+
+
+def test_upgrade_builds_the_models_tables(migrated):
+    """`flask db upgrade` creates every table of the models, and nothing else but alembic_version."""
+    app, step = migrated
+    step("upgrade", "head")
+    model_tables = set(app.extensions["sqlalchemy"].metadata.tables)
+    assert table_names(app) == model_tables | {"alembic_version"}
+
+
+def test_models_and_migrations_agree(migrated):
+    """After upgrading, autogenerate finds nothing to add: the scripts match the models."""
+    app, step = migrated
+    step("upgrade", "head")
+    db = app.extensions["sqlalchemy"]
+    with app.app_context(), db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, db.metadata) == []
+
+
+def test_downgrade_and_upgrade_keep_users(migrated):
+    """Downgrading to the first revision and back keeps the users: only what was dropped is lost."""
+    app, step = migrated
+    step("upgrade", "head")
+    db = app.extensions["sqlalchemy"]
+    with app.app_context():
+        db.session.execute(sa.text("INSERT INTO \"user\" (username) VALUES ('kept')")
+                           if db.engine.dialect.name != "mysql"
+                           else sa.text("INSERT INTO `user` (username) VALUES ('kept')"))
+        db.session.commit()
+        db.session.remove()
+    step("downgrade", "0001")
+    assert "post" not in table_names(app)
+    step("upgrade", "head")
+    with app.app_context():
+        names = db.session.execute(sa.text("SELECT username FROM " + db.engine.dialect.identifier_preparer.quote("user"))).scalars().all()
+        db.session.remove()
+    assert names == ["kept"]
+    assert "post" in table_names(app)
+
+
+def test_flask_db_upgrade_command(chapter, request, tmp_path):
+    """`flask db upgrade`, typed in the chapter's folder, creates the database file it is pointed at."""
+    database = tmp_path / "cli.db"
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", chapter.app_import, "db", "upgrade"],
+        cwd=request.config.workbook_code, capture_output=True, text=True,
+        env={**os.environ, "DATABASE_URL": f"sqlite:///{database}", "WEBAPP_ENV": "dev"},
+    )
+    assert result.returncode == 0, result.stderr
+    engine = sa.create_engine(f"sqlite:///{database}")
+    try:
+        assert "post_tags" in sa.inspect(engine).get_table_names()
+    finally:
+        engine.dispose()
