@@ -151,6 +151,8 @@ def pytest_collection_modifyitems(session, config, items):
         kinds = [kind for kind in KINDS if item.get_closest_marker(kind)]
         if len(kinds) != 1:
             raise pytest.UsageError(f"{item.nodeid}: mark it with exactly one of {', '.join(KINDS)}")
+        if not inspect.getdoc(item.obj):
+            raise pytest.UsageError(f"{item.nodeid}: say the behaviour it checks in its docstring")
         (keep if _applies(item, chapter.number) else drop).append(item)
         item.user_properties.append(("behaviour", behaviour(item)))
     if drop:

@@ -1,0 +1,315 @@
+"""The `workbook` command: list, check out, diff, run and check the chapters of the workbook."""
+from __future__ import annotations
+
+import argparse
+import difflib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import tomllib
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from workbook import chapters
+
+ROOT = chapters.ROOT
+# What is never part of a chapter: caches, local databases, the instance folder.
+IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "instance", "*.db", ".ipynb_checkpoints")
+# What a checkout's tests and notebook need beyond the chapter's own requirements.
+TEST_TOOLS = ("pytest", "coverage", "selenium", "nbval", "ipykernel")
+
+
+class Problem(Exception):
+    """A mistake in what was asked: reported as one line, exit status 1."""
+
+
+def chapter_arg(value: str) -> chapters.Chapter:
+    try:
+        return chapters.get(value)
+    except chapters.UnknownChapter as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+# --------------------------------------------------------------------------- list
+
+
+def cmd_list(args) -> int:
+    for chapter in chapters.CHAPTERS:
+        print(f"{chapter.number:>2}  {chapter.title}  [{chapter.name}]")
+        print(f"    seed sections: {' · '.join(chapter.sections)}")
+    return 0
+
+
+# --------------------------------------------------------------------------- diff
+
+
+def chapter_files(folder: Path) -> dict[str, Path]:
+    skip = {"__pycache__", "instance", ".ipynb_checkpoints"}
+    return {
+        path.relative_to(folder).as_posix(): path
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and not skip & set(path.relative_to(folder).parts)
+        and path.suffix not in (".pyc", ".db")
+    }
+
+
+def unified_diff(a: chapters.Chapter, b: chapters.Chapter) -> list[str]:
+    old, new = chapter_files(a.path), chapter_files(b.path)
+    out: list[str] = []
+    for name in sorted(old.keys() | new.keys()):
+        before = old[name].read_bytes() if name in old else b""
+        after = new[name].read_bytes() if name in new else b""
+        if before == after:
+            continue
+        left = f"a/{a.name}/{name}" if name in old else "/dev/null"
+        right = f"b/{b.name}/{name}" if name in new else "/dev/null"
+        try:
+            lines = difflib.unified_diff(
+                before.decode().splitlines(keepends=True), after.decode().splitlines(keepends=True),
+                left, right,
+            )
+        except UnicodeDecodeError:
+            out.append(f"Binary files {left} and {right} differ\n")
+            continue
+        out.extend(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
+                   for line in lines)
+    return out
+
+
+def cmd_diff(args) -> int:
+    sys.stdout.writelines(unified_diff(args.a, args.b))
+    return 0
+
+
+# --------------------------------------------------------------------------- checkout
+
+
+def read_lock() -> dict[str, str]:
+    pins = {}
+    for line in (ROOT / "requirements" / "lock.txt").read_text().splitlines():
+        if "==" in line and not line.startswith((" ", "#")):
+            name, version = line.split("==", 1)
+            pins[name.split("[")[0].strip().lower()] = version.strip()
+    return pins
+
+
+def tests_for(chapter: chapters.Chapter) -> list[str]:
+    """Test files with at least one test that applies to the chapter (asked of pytest itself)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "--chapter", str(chapter.number), "--collect-only", "-q",
+         "--no-coverage", "tests"],
+        cwd=ROOT, capture_output=True, text=True,
+    )
+    if result.returncode != 0:
+        raise Problem(f"could not collect chapter {chapter.number}'s tests:\n{result.stdout}{result.stderr}")
+    return sorted({line.split("::")[0] for line in result.stdout.splitlines() if "::" in line})
+
+
+def pytest_ini(chapter: chapters.Chapter) -> str:
+    """The repository's pytest settings, pointed at the checkout's own files."""
+    options = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]
+    addopts = [opt.replace("notebooks/", "") for opt in options["addopts"]]
+    lines = ["[pytest]", f"minversion = {options['minversion']}",
+             f"testpaths = tests {chapter.notebook.name}", f"addopts = {' '.join(addopts)}",
+             "filterwarnings =", *(f"    {w}" for w in options["filterwarnings"]), "markers ="]
+    lines += [f"    {marker}" for marker in options["markers"]]
+    return "\n".join(lines) + "\n"
+
+
+def requirements(chapter: chapters.Chapter) -> str:
+    pins = read_lock()
+    tools = "\n".join(f"{name}=={pins[name]}" for name in TEST_TOOLS)
+    return (
+        f"# Chapter {chapter.number}'s own requirements\n"
+        f"{(chapter.path / 'requirements.txt').read_text().strip()}\n\n"
+        f"# What its tests and its notebook need\n{tools}\n\n"
+        "# Every other package at the version the workbook was tested with\n-c constraints.txt\n"
+    )
+
+
+CHECKOUT_README = """
+
+## This folder
+
+Written by `workbook checkout {number}` from the Mastering Flask workbook: chapter {number}'s code,
+its notebook (`{notebook}`) and the tests that apply to it.
+
+```sh
+python3 -m venv .venv && . .venv/bin/activate
+pip install -r requirements.txt
+python -m pytest          # every suite of this chapter, its notebook and its coverage floor
+jupyter lab {notebook}
+```
+
+UI tests need Debian's `chromium` and `chromium-driver`; the database tests use PostgreSQL and MariaDB
+on 127.0.0.1 when they are there and skip, saying why, when they are not.
+"""
+
+
+def checkout(chapter: chapters.Chapter, dest: Path) -> None:
+    if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
+        raise Problem(f"{dest} is not empty: name a new or empty folder")
+    tests = tests_for(chapter)
+    shutil.copytree(chapter.path, dest, ignore=IGNORED, dirs_exist_ok=True)
+    shutil.copy2(chapter.notebook, dest / chapter.notebook.name)
+    shutil.copy2(ROOT / "notebooks" / "sanitize.cfg", dest / "sanitize.cfg")
+    shutil.copy2(ROOT / "conftest.py", dest / "conftest.py")
+    (dest / "workbook").mkdir()
+    for name in ("__init__.py", "chapters.py", "chapters.toml", "notebook.py"):
+        shutil.copy2(ROOT / "workbook" / name, dest / "workbook" / name)
+    (dest / "workbook" / "checkout.toml").write_text(f"chapter = {chapter.number}\n")
+    for test in tests:
+        (dest / test).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / test, dest / test)
+    (dest / "pytest.ini").write_text(pytest_ini(chapter))
+    (dest / "requirements.txt").write_text(requirements(chapter))
+    shutil.copy2(ROOT / "requirements" / "lock.txt", dest / "constraints.txt")
+    readme = dest / "README.md"
+    readme.write_text(readme.read_text() + CHECKOUT_README.format(
+        number=chapter.number, notebook=chapter.notebook.name))
+    print(f"chapter {chapter.number} ({chapter.title}) written to {dest}: "
+          f"{len(tests)} test files; next: cd {dest} && pip install -r requirements.txt && python -m pytest")
+
+
+def cmd_checkout(args) -> int:
+    dest = Path(args.dest).resolve()
+    existed = dest.exists()
+    try:
+        checkout(args.chapter, dest)
+    except Exception:
+        if not existed and dest.exists():  # leave nothing half-written behind
+            shutil.rmtree(dest)
+        raise
+    return 0
+
+
+# --------------------------------------------------------------------------- run
+
+
+def flask_env(chapter: chapters.Chapter, database: Path) -> dict[str, str]:
+    return {**os.environ, "FLASK_APP": chapter.app_import, "WEBAPP_ENV": "dev",
+            "DATABASE_URL": f"sqlite:///{database}"}
+
+
+def cmd_run(args) -> int:
+    chapter = args.chapter
+    data = ROOT / ".workbook"
+    data.mkdir(exist_ok=True)
+    database = data / f"{chapter.name}.db"
+    env = flask_env(chapter, database)
+    flask = [sys.executable, "-m", "flask", "--app", chapter.app_import]
+    fresh = not database.exists()
+    if (chapter.path / "migrations").is_dir():
+        print(f"database {database.relative_to(ROOT)}: flask db upgrade", flush=True)
+        subprocess.run([*flask, "db", "upgrade"], cwd=chapter.path, env=env, check=True)
+    has_seed = subprocess.run([*flask, "seed", "--help"], cwd=chapter.path, env=env,
+                              capture_output=True).returncode == 0
+    if fresh and has_seed:
+        print("demo data: flask seed", flush=True)
+        subprocess.run([*flask, "seed"], cwd=chapter.path, env=env, check=True)
+    print(f"chapter {chapter.number} ({chapter.title}) on http://127.0.0.1:{args.port}/", flush=True)
+    return subprocess.run([*flask, "run", "--host", "127.0.0.1", "--port", str(args.port)],
+                          cwd=chapter.path, env=env).returncode
+
+
+def cmd_notebook(args) -> int:
+    return subprocess.run([sys.executable, "-m", "jupyter", "lab", str(args.chapter.notebook)],
+                          cwd=ROOT / "notebooks").returncode
+
+
+# --------------------------------------------------------------------------- check
+
+
+def behaviours(junit: Path) -> list[tuple[bool, str]]:
+    results = []
+    for case in ET.parse(junit).getroot().iter("testcase"):
+        props = {p.get("name"): p.get("value") for p in case.iter("property")}
+        failed = case.find("failure") is not None or case.find("error") is not None
+        if case.find("skipped") is not None:
+            continue
+        results.append((not failed, props.get("behaviour", case.get("name"))))
+    return results
+
+
+def cmd_check(args) -> int:
+    chapter, folder = args.chapter, Path(args.dir).resolve()
+    if not folder.is_dir():
+        raise Problem(f"{folder} is not a folder")
+    print(f"checking {folder} against chapter {chapter.number} ({chapter.title})…", flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        junit = Path(tmp) / "report.xml"
+        subprocess.run(
+            [sys.executable, "-m", "pytest", "--chapter", str(chapter.number), "--chapter-dir",
+             str(folder), "--no-coverage", "-q", "--tb=no", "--no-header", f"--junitxml={junit}",
+             "tests"],
+            cwd=ROOT,
+        )
+        if not junit.exists():
+            raise Problem("the tests did not run; see pytest's output above")
+        results = behaviours(junit)
+    print()
+    for held, text in results:
+        print(f"{'✓' if held else '✗'} {text}")
+    failed = sum(not held for held, _ in results)
+    print(f"\n{len(results) - failed} of {len(results)} behaviours hold"
+          + ("" if not failed else f"; {failed} to fix"))
+    return 1 if failed or not results else 0
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """A usage mistake is one line saying what to fix (`workbook X --help` has the rest)."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: {message}\n")
+
+
+def parser() -> argparse.ArgumentParser:
+    top = OneLineParser(prog="workbook", description=__doc__)
+    sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND",
+                             parser_class=OneLineParser)
+    sub.add_parser("list", help="the chapters, their titles and the seed sections each covers"
+                   ).set_defaults(func=cmd_list)
+    p = sub.add_parser("checkout", help="write chapter N as a standalone folder that passes its tests")
+    p.add_argument("chapter", type=chapter_arg, metavar="N")
+    p.add_argument("dest", metavar="DEST")
+    p.set_defaults(func=cmd_checkout)
+    p = sub.add_parser("diff", help="what chapter B changed relative to chapter A (unified diff)")
+    p.add_argument("a", type=chapter_arg, metavar="A")
+    p.add_argument("b", type=chapter_arg, metavar="B")
+    p.set_defaults(func=cmd_diff)
+    p = sub.add_parser("run", help="start chapter N's development server on 127.0.0.1")
+    p.add_argument("chapter", type=chapter_arg, metavar="N", nargs="?",
+                   default=chapters.newest())
+    p.add_argument("--port", type=int, default=5000)
+    p.set_defaults(func=cmd_run)
+    p = sub.add_parser("check", help="run chapter N's suites against your own folder DIR")
+    p.add_argument("chapter", type=chapter_arg, metavar="N")
+    p.add_argument("dir", metavar="DIR")
+    p.set_defaults(func=cmd_check)
+    p = sub.add_parser("notebook", help="open chapter N's notebook in JupyterLab")
+    p.add_argument("chapter", type=chapter_arg, metavar="N", nargs="?", default=chapters.newest())
+    p.set_defaults(func=cmd_notebook)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except Problem as problem:
+        print(f"workbook: {problem}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # `workbook diff 1 2 | head`
+        sys.stderr.close()
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
