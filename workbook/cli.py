@@ -195,14 +195,14 @@ def flask_env(chapter: chapters.Chapter, database: Path) -> dict[str, str]:
 
 def cmd_run(args) -> int:
     chapter = args.chapter
-    data = ROOT / ".workbook"
-    data.mkdir(exist_ok=True)
+    data = Path(os.environ.get("WORKBOOK_DATA", ROOT / ".workbook"))
+    data.mkdir(parents=True, exist_ok=True)
     database = data / f"{chapter.name}.db"
     env = flask_env(chapter, database)
     flask = [sys.executable, "-m", "flask", "--app", chapter.app_import]
     fresh = not database.exists()
     if (chapter.path / "migrations").is_dir():
-        print(f"database {database.relative_to(ROOT)}: flask db upgrade", flush=True)
+        print(f"database {database}: flask db upgrade", flush=True)
         subprocess.run([*flask, "db", "upgrade"], cwd=chapter.path, env=env, check=True)
     has_seed = subprocess.run([*flask, "seed", "--help"], cwd=chapter.path, env=env,
                               capture_output=True).returncode == 0
@@ -210,8 +210,9 @@ def cmd_run(args) -> int:
         print("demo data: flask seed", flush=True)
         subprocess.run([*flask, "seed"], cwd=chapter.path, env=env, check=True)
     print(f"chapter {chapter.number} ({chapter.title}) on http://127.0.0.1:{args.port}/", flush=True)
-    return subprocess.run([*flask, "run", "--host", "127.0.0.1", "--port", str(args.port)],
-                          cwd=chapter.path, env=env).returncode
+    # The server replaces this process, so Ctrl-C and signals reach it directly.
+    os.chdir(chapter.path)
+    os.execve(sys.executable, [*flask, "run", "--host", "127.0.0.1", "--port", str(args.port)], env)
 
 
 def cmd_notebook(args) -> int:

@@ -1,0 +1,191 @@
+"""The `workbook` command, as a learner or an instructor uses it."""
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import tomllib
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from workbook import chapters, cli
+
+ROOT = chapters.ROOT
+NEWEST = chapters.newest()
+
+
+def workbook(*args, **kwargs):
+    return subprocess.run([sys.executable, "-m", "workbook.cli", *args], cwd=ROOT,
+                          capture_output=True, text=True, **kwargs)
+
+
+def test_list_names_every_chapter_and_its_sections(capsys):
+    """`workbook list` prints every chapter with its title and the seed sections it covers."""
+    assert cli.main(["list"]) == 0
+    out = capsys.readouterr().out
+    for chapter in chapters.CHAPTERS:
+        assert f"{chapter.number:>2}  {chapter.title}" in out
+        assert " · ".join(chapter.sections) in out
+
+
+def test_unknown_chapter_is_one_line():
+    """An unknown chapter number exits non-zero with one line naming the valid chapters."""
+    result = workbook("diff", "1", "99")
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert "no chapter 99; chapters are: 1, 2" in result.stderr
+
+
+def test_diff_shows_what_chapter_2_added(capsys):
+    """`workbook diff 1 2` shows chapter 2's new lines and new files, file by file."""
+    assert cli.main(["diff", "1", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "--- a/ch01_getting_started/main.py\n+++ b/ch02_models/main.py\n" in out
+    assert "+db = SQLAlchemy(app)\n" in out
+    assert "--- /dev/null\n+++ b/ch02_models/migrations/versions/0001_user_table.py\n" in out
+    assert cli.main(["diff", "2", "2"]) == 0
+    assert capsys.readouterr().out == ""
+
+
+def test_checkout_refuses_a_folder_that_is_not_empty(tmp_path):
+    """`workbook checkout` into a non-empty folder says so in one line and touches nothing."""
+    (tmp_path / "mine.txt").write_text("keep me")
+    result = workbook("checkout", "1", str(tmp_path))
+    assert result.returncode == 1
+    assert result.stderr == f"workbook: {tmp_path} is not empty: name a new or empty folder\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["mine.txt"]
+
+
+@pytest.mark.parametrize("number", sorted({2, NEWEST.number}))
+def test_checkout_installs_and_passes_on_its_own(number, tmp_path):
+    """A checked-out chapter installs from its own requirements in a new venv and passes its tests."""
+    dest = tmp_path / "chapter"
+    result = workbook("checkout", str(number), str(dest))
+    assert result.returncode == 0, result.stderr
+    chapter = chapters.get(number)
+    for name in ("README.md", "requirements.txt", "constraints.txt", "conftest.py", "pytest.ini",
+                 chapter.notebook.name, "tests"):
+        assert (dest / name).exists(), name
+    assert not (dest / "tests" / "tooling").exists()
+    venv = tmp_path / "venv"
+    uv = [sys.executable, "-m", "uv"]
+    subprocess.run([*uv, "venv", "-q", "--python", sys.executable, str(venv)], check=True)
+    python = str(venv / "bin" / "python")
+    subprocess.run([*uv, "pip", "install", "-q", "--python", python, "-r", "requirements.txt"],
+                   cwd=dest, check=True)
+    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
+    tests = subprocess.run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=dest,
+                           capture_output=True, text=True, env=env)
+    assert tests.returncode == 0, tests.stdout[-3000:] + tests.stderr[-2000:]
+    assert "passed" in tests.stdout.splitlines()[-1]
+    assert f"branch coverage of chapter {number}" in tests.stdout
+
+
+def copy_of(chapter: chapters.Chapter, dest: Path) -> Path:
+    shutil.copytree(chapter.path, dest, ignore=cli.IGNORED)
+    return dest
+
+
+def test_check_passes_a_faithful_copy(tmp_path):
+    """`workbook check 1 DIR` on a copy of the snapshot: every behaviour holds, exit 0."""
+    mine = copy_of(chapters.get(1), tmp_path / "mine")
+    result = workbook("check", "1", str(mine))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "✗" not in result.stdout
+    assert '✓ The home page says "Hello World!" in a heading.' in result.stdout
+
+
+def test_check_names_the_broken_behaviour(tmp_path):
+    """`workbook check` on a folder with one behaviour broken names it and says the rest hold."""
+    mine = copy_of(chapters.get(1), tmp_path / "mine")
+    main = mine / "main.py"
+    main.write_text(main.read_text().replace("Hello World!", "Hello, World"))
+    result = workbook("check", "1", str(mine))
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    failed = [line for line in lines if line.startswith("✗")]
+    assert failed == ['✗ The home page says "Hello World!" in a heading.',
+                      '✗ Chromium shows the heading "Hello World!" on the home page.']
+    assert "✓ DevConfig turns debug on; ProdConfig does not." in lines
+    assert any(line.endswith("behaviours hold; 2 to fix") for line in lines)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_run_serves_the_chapter(tmp_path):
+    """`workbook run 2` builds the chapter's database and serves it on 127.0.0.1."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "workbook.cli", "run", "2", "--port", str(port)], cwd=ROOT,
+        env={**os.environ, "WORKBOOK_DATA": str(tmp_path)},
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as response:
+                    assert response.status == 200
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"workbook run did not answer:\n{server.stdout.read()}")
+                time.sleep(0.3)
+        assert (tmp_path / "ch02_models.db").exists()
+    finally:
+        server.terminate()
+        server.communicate(timeout=10)
+
+
+def test_chapter_requirements_match_the_lock():
+    """Each chapter's requirements.txt pins the versions of the workbook's lock."""
+    lock = cli.read_lock()
+    for chapter in chapters.CHAPTERS:
+        for line in (chapter.path / "requirements.txt").read_text().splitlines():
+            if "==" in line and not line.startswith("#"):
+                name, version = line.split("==")
+                assert lock[name.split("[")[0].lower()] == version, f"{chapter.name}: {line}"
+
+
+def test_every_chapter_has_its_folder_readme_and_notebook():
+    """Every listed chapter has its snapshot, a README with a book → today table, and a notebook."""
+    numbers = [c.number for c in chapters.CHAPTERS]
+    assert numbers == sorted(set(numbers))
+    for chapter in chapters.CHAPTERS:
+        assert chapter.path.is_dir(), chapter.name
+        assert "## Book → today" in (chapter.path / "README.md").read_text(), chapter.name
+        assert chapter.notebook.exists(), chapter.name
+        entry_point = "main.py" if chapter.shape == "module" else "webapp/__init__.py"
+        assert (chapter.path / entry_point).exists(), chapter.name
+
+
+def test_readme_chapter_table_lists_every_chapter():
+    """The README's chapter table has a row for every chapter in the list."""
+    readme = (ROOT / "README.md").read_text()
+    for chapter in chapters.CHAPTERS:
+        assert f"| {chapter.number} | {chapter.title} |" in readme, chapter.name
+
+
+def test_ci_runs_the_readme_test_command():
+    """.ci/run runs the test command the README gives, not a private variant."""
+    readme = (ROOT / "README.md").read_text()
+    command = readme.split("<!-- test-command -->")[1].split("```sh\n")[1].split("\n```")[0].strip()
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "readme_command test-command" in ci
+    assert command.startswith("python3 -m pip install -r requirements/nox.txt")
+
+
+def test_lock_pins_every_declared_dependency():
+    """Every dependency pyproject.toml declares is pinned in requirements/lock.txt."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    lock = cli.read_lock()
+    declared = project["dependencies"] + project["optional-dependencies"]["dev"]
+    for requirement in declared:
+        assert requirement.split("[")[0].lower() in lock, requirement
