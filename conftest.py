@@ -376,6 +376,51 @@ def live_server(app):
     thread.join()
 
 
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def serve_command():
+    """Start a command that serves HTTP on a port it is given; returns its base URL once it answers.
+
+    Called as `serve_command(lambda port: [argv…], cwd=…, env=…)`; the server is stopped after the test.
+    """
+    import subprocess
+    import time
+    import urllib.request
+
+    started = []
+
+    def serve(argv_for_port, cwd, env, timeout=30):
+        port = free_port()
+        process = subprocess.Popen(argv_for_port(port), cwd=cwd, env=env, text=True,
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        started.append(process)
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                urllib.request.urlopen(url + "/", timeout=2).close()
+                return url
+            except urllib.error.HTTPError:
+                return url  # it answered, whatever the status
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    process.kill()
+                    pytest.fail(f"{' '.join(process.args)} did not answer:\n{process.communicate()[0]}")
+                time.sleep(0.2)
+
+    yield serve
+    for process in started:
+        process.terminate()
+        process.communicate(timeout=10)
+
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 

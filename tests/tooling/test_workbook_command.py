@@ -1,10 +1,9 @@
 """The `workbook` command, as a learner or an instructor uses it."""
+import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 import tomllib
 import urllib.request
 from pathlib import Path
@@ -83,6 +82,19 @@ def test_checkout_installs_and_passes_on_its_own(number, tmp_path):
     assert "passed" in tests.stdout.splitlines()[-1]
     assert f"branch coverage of chapter {number}" in tests.stdout
 
+    # A stale stored output makes the notebook suite fail, naming the cell.
+    notebook = dest / chapter.notebook.name
+    document = json.loads(notebook.read_text())
+    code_cells = [c for c in document["cells"] if c["cell_type"] == "code"]
+    cell = next(c for c in code_cells if any(o.get("name") == "stdout" for o in c["outputs"]))
+    stream = next(o for o in cell["outputs"] if o.get("name") == "stdout")
+    stream["text"] = ["an output the code does not print\n"]
+    notebook.write_text(json.dumps(document))
+    stale = subprocess.run([python, "-m", "pytest", "-q", "--no-coverage", notebook.name], cwd=dest,
+                           capture_output=True, text=True, env=env)
+    assert stale.returncode == 1
+    assert f"::Cell {code_cells.index(cell)} - " in stale.stdout, stale.stdout[-2000:]
+
 
 def copy_of(chapter: chapters.Chapter, dest: Path) -> Path:
     shutil.copytree(chapter.path, dest, ignore=cli.IGNORED)
@@ -113,35 +125,15 @@ def test_check_names_the_broken_behaviour(tmp_path):
     assert any(line.endswith("behaviours hold; 2 to fix") for line in lines)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def test_run_serves_the_chapter(tmp_path):
+def test_run_serves_the_chapter(tmp_path, serve_command):
     """`workbook run 2` builds the chapter's database and serves it on 127.0.0.1."""
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "workbook.cli", "run", "2", "--port", str(port)], cwd=ROOT,
-        env={**os.environ, "WORKBOOK_DATA": str(tmp_path)},
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    url = serve_command(
+        lambda port: [sys.executable, "-m", "workbook.cli", "run", "2", "--port", str(port)],
+        cwd=ROOT, env={**os.environ, "WORKBOOK_DATA": str(tmp_path)},
     )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as response:
-                    assert response.status == 200
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"workbook run did not answer:\n{server.stdout.read()}")
-                time.sleep(0.3)
-        assert (tmp_path / "ch02_models.db").exists()
-    finally:
-        server.terminate()
-        server.communicate(timeout=10)
+    with urllib.request.urlopen(url + "/") as response:
+        assert response.status == 200
+    assert (tmp_path / "ch02_models.db").exists()
 
 
 def test_chapter_requirements_match_the_lock():
