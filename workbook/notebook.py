@@ -41,9 +41,9 @@ def use_chapter(number: int) -> None:
         WEBAPP_ENV="dev",
     )
     _selected = chapter
-    where = chapter.path.relative_to(chapters.ROOT) if not chapters.in_checkout() else Path(".")
     print(f"Chapter {chapter.number}: {chapter.title}")
-    print(f"code: {where.as_posix()}/ · database: a fresh SQLite file for this notebook")
+    # The same line in the repository and in a standalone checkout: stored outputs hold in both.
+    print(f"code: {chapter.name} · database: a fresh SQLite file for this notebook")
 
 
 def _chapter() -> chapters.Chapter:
@@ -52,15 +52,21 @@ def _chapter() -> chapters.Chapter:
     return _selected
 
 
-def flask(*args: str) -> int:
+def flask(*args: str) -> int | None:
     """Run `flask --app <chapter> ARGS…` in the chapter's folder, as a reader would in a terminal."""
     chapter = _chapter()
+    # The `flask` script beside this interpreter, so that help texts say "Usage: flask …" as in a terminal.
+    script = Path(sys.executable).with_name("flask")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "flask"]
+    # One pipe for both streams, unbuffered: lines appear in the order a terminal would show them
+    # (Alembic logs to stderr, commands print to stdout).
     result = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", chapter.app_import, *args],
-        cwd=chapter.path, capture_output=True, text=True, env=dict(os.environ),
+        [*command, "--app", chapter.app_import, *args],
+        cwd=chapter.path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     print(f"$ flask --app {chapter.app_import} {' '.join(args)}")
-    print((result.stdout + result.stderr).rstrip())
+    print(result.stdout.rstrip())
     return None if result.returncode == 0 else result.returncode
 
 
@@ -72,9 +78,16 @@ def show_page(app, path: str = "/", width: int = 1000, height: int = 600, action
     from IPython.display import Image, display
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
-    from werkzeug.serving import make_server
+    from werkzeug.serving import WSGIRequestHandler, make_server
 
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    class QuietHandler(WSGIRequestHandler):
+        """No access log: its timestamped lines (and the browser's favicon request) would land in the
+        notebook's output and differ on every run."""
+
+        def log_request(self, *args, **kwargs):
+            pass
+
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     options = webdriver.ChromeOptions()
@@ -86,6 +99,10 @@ def show_page(app, path: str = "/", width: int = 1000, height: int = 600, action
         options.add_argument(argument)
     driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
     try:
+        # --window-size is the outer window; headless Chromium keeps part of it for (invisible) browser
+        # chrome, so the page would get less than asked for. Pin the page's own viewport instead.
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                               {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
         base = f"http://127.0.0.1:{server.server_port}"
         if actions is not None:
             actions(driver, base)
