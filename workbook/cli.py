@@ -151,6 +151,7 @@ on 127.0.0.1 when they are there and skip, saying why, when they are not.
 def checkout(chapter: chapters.Chapter, dest: Path) -> None:
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
         raise Problem(f"{dest} is not empty: name a new or empty folder")
+    print(f"asking pytest which tests apply to chapter {chapter.number}…", flush=True)
     tests = tests_for(chapter)
     shutil.copytree(chapter.path, dest, ignore=IGNORED, dirs_exist_ok=True)
     shutil.copy2(chapter.notebook, dest / chapter.notebook.name)
