@@ -298,6 +298,27 @@ def config_module(app, chapter):
 
 @pytest.fixture
 def client(app):
+    """The app's test client; each request gets a fresh `g`, as under a real server.
+
+    Flask reuses an app context that is already pushed (the `db` fixture keeps one open for the
+    test's own queries), and `g` lives on it: what one request left on `g` (Flask-Login's user,
+    Flask-Principal's identity) would carry into the next. The database session stays shared.
+    """
+    import flask.globals
+    from flask.testing import FlaskClient
+
+    class FreshContextClient(FlaskClient):
+        def open(self, *args, **kwargs):
+            context = flask.globals._cv_app.get(None)
+            if context is None or context.app is not self.application:
+                return super().open(*args, **kwargs)
+            kept, context.g = context.g, self.application.app_ctx_globals_class()
+            try:
+                return super().open(*args, **kwargs)
+            finally:
+                context.g = kept
+
+    app.test_client_class = FreshContextClient
     return app.test_client()
 
 
@@ -320,6 +341,53 @@ def url_for(app):
             return flask.url_for(matches[0], **values)
 
     return build
+
+
+def form_token(html: str) -> str:
+    """The CSRF token of the (first) form in a page."""
+    import re
+
+    found = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html)
+    assert found, "the page has no form with a CSRF token"
+    return found.group(1)
+
+
+@pytest.fixture
+def auth(app, client, db, models, url_for):
+    """Chapter 6 on: users with a password and roles, and the test client logging in and out as
+    a browser does (each form fetched first, its CSRF token sent back)."""
+
+    class Auth:
+        password = "correct horse battery"
+
+        def user(self, username, *roles, password=None):
+            user = models.User(username)
+            user.set_password(password or self.password)
+            for name in roles:
+                user.roles.append(db.session.scalars(db.select(models.Role).filter_by(name=name)).one())
+            db.session.add(user)
+            db.session.commit()
+            return user
+
+        def token(self, path):
+            return form_token(client.get(path).get_data(as_text=True))
+
+        def post_form(self, path, data, **kwargs):
+            return client.post(path, data={"csrf_token": self.token(path), **data}, **kwargs)
+
+        def login(self, username, password=None, query="", remember=False, **kwargs):
+            path = url_for("main.login") + query
+            data = {"username": username, "password": password or self.password}
+            if remember:
+                data["remember"] = "y"
+            return self.post_form(path, data, **kwargs)
+
+        def logout(self, **kwargs):
+            # The logout button is a form in every page's navigation bar.
+            token = self.token(url_for("blog.home"))
+            return client.post(url_for("main.logout"), data={"csrf_token": token}, **kwargs)
+
+    return Auth()
 
 
 # --------------------------------------------------------------------------- real databases

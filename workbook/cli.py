@@ -38,7 +38,7 @@ def chapter_arg(value: str) -> chapters.Chapter:
 def cmd_list(args) -> int:
     for chapter in chapters.CHAPTERS:
         print(f"{chapter.number:>2}  {chapter.title}  [{chapter.name}]")
-        print(f"    seed sections: {' · '.join(chapter.sections)}")
+        print(f"    seed sections: {' · '.join(chapter.sections) or '(not in the seed notes)'}")
     return 0
 
 

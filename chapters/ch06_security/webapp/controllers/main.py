@@ -1,0 +1,295 @@
+"""The site's own pages, without a prefix: signing in, out and up (chapter 6), social login, and what
+chapter 4 put on the app itself: the restricted page, the error pages and the class-based views."""
+from os import path
+from urllib.parse import urlsplit
+
+from authlib.integrations.base_client import OAuthError
+from flask import (Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template,
+                   request, session, url_for)
+from flask.views import MethodView, View
+from flask_login import current_user, login_user, logout_user
+from flask_principal import AnonymousIdentity, Identity, identity_changed
+from sqlalchemy import select
+
+from webapp.extensions import oauth
+from webapp.forms import LoginForm, LogoutForm, RegisterForm
+from webapp.models import User, db
+
+main_blueprint = Blueprint(
+    'main',
+    __name__,
+    template_folder=path.join(path.pardir, 'templates', 'main')
+)
+
+
+@main_blueprint.before_app_request
+def before_request():
+    # Chapter 4's `g.user`, now whoever Flask-Login says is signed in (None when nobody is).
+    g.user = current_user if current_user.is_authenticated else None
+
+
+def safe_next(target):
+    """`target` if it is a path on this site, else None: never send a user on to another site.
+
+    `//evil.example/` and `https://evil.example/` name other sites; so does `/\\evil.example`,
+    which browsers read as `//evil.example`.
+    """
+    if not target:
+        return None
+    target = target.strip()
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith('/') or target.startswith('//') \
+            or '\\' in target or any(ord(c) < 32 for c in target):
+        return None
+    return target
+
+
+def sign_in(user, remember=False):
+    login_user(user, remember=remember)
+    # Tell Flask-Principal: the identity's needs (the user, their roles) are loaded anew.
+    identity_changed.send(
+        current_app._get_current_object(),
+        identity=Identity(user.id)
+    )
+
+
+@main_blueprint.route('/login', methods=['GET', 'POST'])
+def login():
+    form = LoginForm()
+
+    if form.validate_on_submit():
+        # The form's own validate() found the user and checked the password.
+        sign_in(form.user, remember=form.remember.data)
+        flash("You have been logged in.", category="success")
+        return redirect(safe_next(request.args.get('next')) or url_for('blog.home'))
+
+    return render_template('login.html', form=form, providers=social_providers())
+
+
+# The book's logout answered GET too: then any page could log its visitors out of this site with an
+# <img src=".../logout">. Here it is a POST from a form carrying the CSRF token.
+@main_blueprint.route('/logout', methods=['POST'])
+def logout():
+    if not LogoutForm().validate_on_submit():
+        abort(400)
+    logout_user()
+
+    identity_changed.send(
+        current_app._get_current_object(),
+        identity=AnonymousIdentity()
+    )
+
+    flash("You have been logged out.", category="success")
+    return redirect(url_for('.login'))
+
+
+@main_blueprint.route('/register', methods=['GET', 'POST'])
+def register():
+    form = RegisterForm()
+
+    if form.validate_on_submit():
+        new_user = User(form.username.data)
+        # The book's register() hashed form.username.data here: every account's password was its
+        # username. The password is the password.
+        new_user.set_password(form.password.data)
+
+        db.session.add(new_user)
+        db.session.commit()
+
+        flash(
+            "Your user has been created, please login.",
+            category="success"
+        )
+
+        return redirect(url_for('.login'))
+
+    return render_template('register.html', form=form, providers=social_providers())
+
+
+# --------------------------------------------------------------------------- social login
+
+def social_providers():
+    """The configured providers, as (endpoint, label): a provider without its keys is not offered."""
+    config = current_app.config
+    providers = []
+    if config.get('OIDC_CLIENT_ID') and config.get('OIDC_CLIENT_SECRET') \
+            and config.get('OIDC_SERVER_METADATA_URL'):
+        providers.append(('main.oidc_login', config.get('OIDC_NAME') or 'OpenID Connect'))
+    if config.get('FACEBOOK_CLIENT_ID') and config.get('FACEBOOK_CLIENT_SECRET'):
+        providers.append(('main.facebook_login', 'Facebook'))
+    return providers
+
+
+def social_client(name):
+    if not any(endpoint == 'main.{}_login'.format(name) for endpoint, _ in social_providers()):
+        abort(404)
+    return oauth.create_client(name)
+
+
+def start_social_login(name):
+    # Where to go after signing in, checked now and kept in the session for the way back.
+    session['next'] = safe_next(request.args.get('next'))
+    return social_client(name).authorize_redirect(
+        url_for('.{}_authorized'.format(name), _external=True)
+    )
+
+
+def finish_social_login(provider, subject, username):
+    """Sign in the user this provider knows as `subject`; their first visit creates them."""
+    social_id = '{}:{}'.format(provider, subject)
+    user = db.session.scalars(select(User).filter_by(social_id=social_id)).first()
+    if user is None:
+        user = User(free_username(username or provider))
+        user.social_id = social_id
+        db.session.add(user)
+        db.session.commit()
+
+    sign_in(user)
+    flash("You have been logged in.", category="success")
+    return redirect(session.pop('next', None) or url_for('blog.home'))
+
+
+def free_username(wanted):
+    """`wanted`, or `wanted 2`, `wanted 3`…: a social login never takes over a local account."""
+    wanted = wanted.strip()[:240]
+    name, number = wanted, 1
+    while db.session.scalars(select(User.id).filter_by(username=name)).first() is not None:
+        number += 1
+        name = '{} {}'.format(wanted, number)
+    return name
+
+
+def social_login_failed(error):
+    flash('Sign-in failed: {}'.format(error.description or error.error), category='danger')
+    return redirect(url_for('.login'))
+
+
+@main_blueprint.route('/oidc')
+def oidc_login():
+    return start_social_login('oidc')
+
+
+@main_blueprint.route('/oidc/authorized')
+def oidc_authorized():
+    client = social_client('oidc')
+    try:
+        # Trades the code for tokens and checks the ID token: signature, issuer, audience, nonce,
+        # expiry; the `state` parameter must match the one this browser was sent off with.
+        token = client.authorize_access_token()
+        me = client.userinfo(token=token)
+    except OAuthError as error:
+        return social_login_failed(error)
+    # The book's `resp.fullname or resp.nickname or resp.email`, in OpenID Connect's claims.
+    username = me.get('name') or me.get('preferred_username') or me.get('email')
+    return finish_social_login('oidc', token['userinfo']['sub'], username)
+
+
+@main_blueprint.route('/facebook')
+def facebook_login():
+    return start_social_login('facebook')
+
+
+@main_blueprint.route('/facebook/authorized')
+def facebook_authorized():
+    client = social_client('facebook')
+    try:
+        token = client.authorize_access_token()
+    except OAuthError as error:
+        return social_login_failed(error)
+    me = client.get('me', params={'fields': 'id,first_name,last_name,email'}, token=token).json()
+    username = ' '.join(filter(None, (me.get('first_name'), me.get('last_name'))))
+    return finish_social_login('facebook', me['id'], username)
+
+
+@main_blueprint.route('/restricted')
+def admin():
+    if g.user is None:
+        abort(403)
+    return render_template('admin.html')
+
+
+# Error pages in the site's own layout, for every blueprint's views.
+@main_blueprint.app_errorhandler(404)
+def page_not_found(error):
+    return render_template('404.html'), 404
+
+
+@main_blueprint.app_errorhandler(403)
+def forbidden(error):
+    return render_template('403.html'), 403
+
+
+@main_blueprint.app_errorhandler(500)
+def server_error(error):
+    # A failed query may have left the session in a broken transaction: roll it back.
+    db.session.rollback()
+    return render_template('500.html'), 500
+
+
+class GenericView(View):
+    def __init__(self, template):
+        self.template = template
+        super(GenericView, self).__init__()
+
+    def dispatch_request(self):
+        return render_template(self.template)
+
+
+main_blueprint.add_url_rule(
+    '/about', view_func=GenericView.as_view(
+        'about', template='about.html'
+    )
+)
+
+
+def user_json(user):
+    return {'id': user.id, 'username': user.username}
+
+
+class UserView(MethodView):
+    """One method per HTTP verb. A verb with no method here is answered 405 by Flask."""
+
+    def get(self, user_id):
+        if user_id is None:
+            users = db.session.scalars(select(User).order_by(User.id))
+            return jsonify([user_json(user) for user in users])
+        return jsonify(user_json(db.get_or_404(User, user_id)))
+
+    def post(self, user_id):
+        self.signed_in()
+        user = User(self.username())
+        db.session.add(user)
+        db.session.commit()
+        return jsonify(user_json(user)), 201, {'Location': url_for('.users', user_id=user.id)}
+
+    def put(self, user_id):
+        self.signed_in()
+        user = db.get_or_404(User, user_id)
+        user.username = self.username()
+        db.session.commit()
+        return jsonify(user_json(user))
+
+    def delete(self, user_id):
+        self.signed_in()
+        user = db.get_or_404(User, user_id)
+        db.session.delete(user)
+        db.session.commit()
+        return '', 204
+
+    @staticmethod
+    def signed_in():
+        if g.user is None:
+            abort(403)
+
+    @staticmethod
+    def username():
+        data = request.get_json()
+        if not isinstance(data, dict) or not str(data.get('username', '')).strip():
+            abort(400)
+        return str(data['username']).strip()[:255]
+
+
+# One view, three rules: the collection (GET, POST) and one user (GET, PUT, DELETE).
+user_view = UserView.as_view('users')
+main_blueprint.add_url_rule('/user', defaults={'user_id': None}, view_func=user_view, methods=['GET', 'POST'])
+main_blueprint.add_url_rule('/user/<int:user_id>', view_func=user_view, methods=['GET', 'PUT', 'DELETE'])

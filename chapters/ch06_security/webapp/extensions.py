@@ -1,0 +1,57 @@
+"""Every extension, made here without an app and bound to one in `create_app` with `init_app`.
+
+Views and models import what they need from this module; nothing here imports the app.
+"""
+from authlib.integrations.flask_client import OAuth
+from flask_bcrypt import Bcrypt
+from flask_bootstrap import Bootstrap5
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_principal import Permission, Principal, RoleNeed
+
+bcrypt = Bcrypt()
+migrate = Migrate()
+bootstrap = Bootstrap5()
+
+login_manager = LoginManager()
+login_manager.login_view = "main.login"
+# "strong": a session whose browser or address changed is thrown away, remember-me cookie included.
+login_manager.session_protection = "strong"
+login_manager.login_message = "Please login to access this page"
+login_manager.login_message_category = "info"
+
+
+@login_manager.user_loader
+def load_user(userid):
+    from webapp.models import User, db
+
+    # The book's User.query.get(userid); the id comes back from the session as a string.
+    return db.session.get(User, int(userid))
+
+
+principals = Principal()
+admin_permission = Permission(RoleNeed("admin"))
+poster_permission = Permission(RoleNeed("poster"))
+default_permission = Permission(RoleNeed("default"))
+
+# Social login through Authlib, in place of the book's Flask-OpenID and Flask-OAuth (both dead).
+# Each provider reads its settings from the app's config: OIDC_CLIENT_ID, OIDC_CLIENT_SECRET,
+# OIDC_SERVER_METADATA_URL; FACEBOOK_CLIENT_ID, FACEBOOK_CLIENT_SECRET (see config.py).
+# Authlib's registry serves one app at a time: the app `init_app` was last called with.
+oauth = OAuth()
+# Any OpenID Connect provider (Google, Microsoft, GitLab, Keycloak…): it describes itself at its
+# discovery URL, so the client needs nothing else.
+oauth.register(
+    "oidc",
+    client_kwargs={"scope": "openid email profile", "code_challenge_method": "S256"},
+)
+# Facebook speaks plain OAuth2: no discovery document and no ID token; the user comes from /me.
+# overwrite=True lets the config's FACEBOOK_*_URL settings replace these addresses.
+oauth.register(
+    "facebook",
+    overwrite=True,
+    authorize_url="https://www.facebook.com/dialog/oauth",
+    access_token_url="https://graph.facebook.com/oauth/access_token",
+    api_base_url="https://graph.facebook.com/",
+    client_kwargs={"scope": "email", "token_endpoint_auth_method": "client_secret_post"},
+)

@@ -1,0 +1,105 @@
+import os
+
+from flask import current_app
+from flask_wtf import FlaskForm, RecaptchaField
+from sqlalchemy import select
+from wtforms import BooleanField, PasswordField, StringField, TextAreaField
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+
+from webapp.extensions import bcrypt
+from webapp.models import BCRYPT_MAX_BYTES, User, db
+
+
+class CommentForm(FlaskForm):
+    name = StringField(
+        'Name',
+        validators=[DataRequired(), Length(max=255)]
+    )
+    text = TextAreaField(u'Comment', validators=[DataRequired()])
+
+
+class LogoutForm(FlaskForm):
+    """Nothing but the CSRF token: another site cannot log a visitor out."""
+
+
+class PostForm(FlaskForm):
+    title = StringField('Title', [DataRequired(), Length(max=255)])
+    text = TextAreaField('Content', [DataRequired()])
+
+
+# One message whether the username or the password is wrong: a different one would tell a
+# stranger which usernames exist.
+BAD_CREDENTIALS = 'Invalid username or password'
+
+
+
+def spend_a_password_check():
+    # An unknown username gets a bcrypt check as slow as a wrong password's, so the response time
+    # does not tell either. (A hash of a random string at the app's cost: nothing can match it.)
+    nobody = current_app.extensions.setdefault(
+        'nobody_hash', bcrypt.generate_password_hash(os.urandom(16).hex()).decode('utf-8'))
+    bcrypt.check_password_hash(nobody, 'not the password')
+
+
+class LoginForm(FlaskForm):
+    username = StringField('Username', [DataRequired(), Length(max=255)])
+    password = PasswordField('Password', [DataRequired()])
+    remember = BooleanField('Remember Me')
+
+    def validate(self, extra_validators=None):
+        # The book's own validate: the fields' validators first, then the credentials.
+        if not super().validate(extra_validators):
+            return False
+
+        user = db.session.scalars(
+            select(User).filter_by(username=self.username.data)
+        ).first()
+        if user is None:
+            spend_a_password_check()
+            self.username.errors.append(BAD_CREDENTIALS)
+            return False
+        if not user.check_password(self.password.data):
+            self.username.errors.append(BAD_CREDENTIALS)
+            return False
+
+        self.user = user
+        return True
+
+
+def at_most_bcrypt_bytes(form, field):
+    # bcrypt reads only the first 72 bytes of a password; say so rather than cut it silently.
+    if field.data and len(field.data.encode('utf-8')) > BCRYPT_MAX_BYTES:
+        raise ValidationError(
+            'A password can be at most {} bytes long (this one is {}): please choose a shorter one.'
+            .format(BCRYPT_MAX_BYTES, len(field.data.encode('utf-8')))
+        )
+
+
+class RegisterForm(FlaskForm):
+    username = StringField('Username', [DataRequired(), Length(max=255)])
+    password = PasswordField('Password', [DataRequired(), Length(min=8), at_most_bcrypt_bytes])
+    confirm = PasswordField('Confirm Password', [
+        DataRequired(),
+        EqualTo('password', message='The two passwords differ')
+    ])
+    recaptcha = RecaptchaField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # reCAPTCHA only when its keys are configured (RECAPTCHA_PUBLIC_KEY, RECAPTCHA_PRIVATE_KEY).
+        if not (current_app.config.get('RECAPTCHA_PUBLIC_KEY')
+                and current_app.config.get('RECAPTCHA_PRIVATE_KEY')):
+            del self.recaptcha
+
+    def validate(self, extra_validators=None):
+        if not super().validate(extra_validators):
+            return False
+
+        user = db.session.scalars(
+            select(User).filter_by(username=self.username.data)
+        ).first()
+        if user:
+            self.username.errors.append('User with that name already exists')
+            return False
+
+        return True

@@ -1,0 +1,159 @@
+from flask_login import AnonymousUserMixin, UserMixin
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import event, select
+
+from webapp.extensions import bcrypt
+
+db = SQLAlchemy()
+
+# bcrypt hashes at most 72 bytes of a password; the forms refuse longer ones with this message.
+BCRYPT_MAX_BYTES = 72
+
+# The book's three roles. The migration that makes the role table adds them, and so does
+# db.create_all() (the listener under the Role model), so a new user can always get `default`.
+ROLES = {
+    'admin': 'Can edit any post',
+    'poster': 'Can write posts',
+    'default': 'Every user',
+}
+
+roles = db.Table(
+    'role_users',
+    db.Column('user_id', db.Integer, db.ForeignKey('user.id')),
+    db.Column('role_id', db.Integer, db.ForeignKey('role.id'))
+)
+
+# Many-to-many: a post has many tags and a tag many posts, joined through this table.
+tags = db.Table(
+    'post_tags',
+    db.Column('post_id', db.Integer, db.ForeignKey('post.id')),
+    db.Column('tag_id', db.Integer, db.ForeignKey('tag.id'))
+)
+
+
+# The book wrote is_authenticated(), is_active(), is_anonymous() and get_id() by hand; Flask-Login's
+# UserMixin provides them, and since Flask-Login 0.3 the first three are properties, not methods.
+class User(UserMixin, db.Model):
+    id = db.Column(db.Integer(), primary_key=True)
+    username = db.Column(db.String(255), unique=True)
+    # A bcrypt hash, never the password. None for a user who signs in only through a social login.
+    password = db.Column(db.String(255))
+    # "<provider>:<the provider's id for the user>" for a user made by a social login (not in the
+    # book, which matched social users by display name: anyone naming themselves "admin" on
+    # Facebook would have signed in as the site's admin).
+    social_id = db.Column(db.String(255), unique=True)
+    posts = db.relationship(
+        'Post',
+        backref='user',
+        lazy='dynamic'
+    )
+    roles = db.relationship(
+        'Role',
+        secondary=roles
+    )
+
+    def __init__(self, username=None, **kwargs):
+        super().__init__(username=username, **kwargs)
+        # Every new user gets the default role (the book's Role.query.filter_by(...).one()).
+        with db.session.no_autoflush:
+            default = db.session.scalars(select(Role).filter_by(name='default')).one()
+        self.roles.append(default)
+
+    def __repr__(self):
+        return "<User '{}'>".format(self.username)
+
+    def set_password(self, password):
+        # bcrypt 5 refuses more than 72 bytes rather than silently using the first 72.
+        self.password = bcrypt.generate_password_hash(password).decode('utf-8')
+
+    def check_password(self, password):
+        if not self.password or len(password.encode('utf-8')) > BCRYPT_MAX_BYTES:
+            return False
+        return bcrypt.check_password_hash(self.password, password)
+
+    def has_role(self, name):
+        return any(role.name == name for role in self.roles)
+
+
+class Anonymous(AnonymousUserMixin):
+    """Who `current_user` is before signing in: no name, no roles."""
+    username = None
+    roles = ()
+
+    def has_role(self, name):
+        return False
+
+
+class Role(db.Model):
+    id = db.Column(db.Integer(), primary_key=True)
+    name = db.Column(db.String(80), unique=True)
+    description = db.Column(db.String(255))
+    # The book's backref, read-only here: a new user holds the (saved) default role from the start;
+    # with a two-way link, SQLAlchemy would also try to put that still unsaved user in the role's list.
+    users = db.relationship(
+        'User',
+        secondary=roles,
+        lazy='dynamic',
+        viewonly=True
+    )
+
+    def __init__(self, name, description=None):
+        self.name = name
+        self.description = description
+
+    def __repr__(self):
+        return "<Role '{}'>".format(self.name)
+
+
+@event.listens_for(Role.__table__, 'after_create')
+def add_the_roles(table, connection, **kw):
+    # db.create_all() (the tests, a notebook) gets the same roles as `flask db upgrade`.
+    connection.execute(table.insert(), [
+        {'name': name, 'description': description} for name, description in ROLES.items()
+    ])
+
+
+class Post(db.Model):
+    id = db.Column(db.Integer(), primary_key=True)
+    title = db.Column(db.String(255))
+    text = db.Column(db.Text())
+    publish_date = db.Column(db.DateTime())
+    comments = db.relationship(
+        'Comment',
+        backref='post',
+        lazy='dynamic'
+    )
+    user_id = db.Column(db.Integer(), db.ForeignKey('user.id'))
+    tags = db.relationship(
+        'Tag',
+        secondary=tags,
+        backref=db.backref('posts', lazy='dynamic')
+    )
+
+    def __init__(self, title):
+        self.title = title
+
+    def __repr__(self):
+        return "<Post '{}'>".format(self.title)
+
+
+class Comment(db.Model):
+    id = db.Column(db.Integer(), primary_key=True)
+    name = db.Column(db.String(255))
+    text = db.Column(db.Text())
+    date = db.Column(db.DateTime())
+    post_id = db.Column(db.Integer(), db.ForeignKey('post.id'))
+
+    def __repr__(self):
+        return "<Comment '{}'>".format(self.text[:15])
+
+
+class Tag(db.Model):
+    id = db.Column(db.Integer(), primary_key=True)
+    title = db.Column(db.String(255))
+
+    def __init__(self, title):
+        self.title = title
+
+    def __repr__(self):
+        return "<Tag '{}'>".format(self.title)

@@ -1,0 +1,163 @@
+"""Chapter 6's main blueprint: /login, /logout and /register, Flask-Login and Flask-Principal."""
+import pytest
+from sqlalchemy import select
+
+pytestmark = [pytest.mark.route, pytest.mark.chapters(since=6)]
+
+
+def page(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def test_login_page_shows_the_form(client, db, url_for):
+    """The login page has a username, a password, a "Remember Me" box and the form's CSRF token."""
+    html = page(client.get(url_for("main.login")))
+    for name in ("username", "password", "remember", "csrf_token"):
+        assert f'name="{name}"' in html
+    assert 'type="password"' in html
+
+
+def test_login_with_the_right_password(client, db, models, auth, url_for):
+    """The right username and password log the user in and go to the blog with "You have been logged in."."""
+    ada = auth.user("ada")
+    response = auth.login("ada")
+    assert response.status_code == 302 and response.headers["Location"] == url_for("blog.home")
+    home = page(client.get(url_for("blog.home")))
+    assert "You have been logged in." in home
+    assert '<span class="navbar-text" id="signed-in">ada</span>' in home
+    with client.session_transaction() as session:
+        assert session["_user_id"] == str(ada.id)
+
+
+def test_empty_login_shows_field_errors(client, db, auth, url_for):
+    """A login with no username or password re-renders the form with "This field is required."."""
+    response = auth.login("", password=" ")
+    assert response.status_code == 200
+    assert "This field is required." in page(response)
+
+
+def test_login_required_pages_send_strangers_to_login(client, db, url_for):
+    """A page for signed-in users sends a stranger to /login?next=…, with the book's message."""
+    from urllib.parse import parse_qs, urlsplit
+
+    response = client.get(url_for("blog.new_post"))
+    assert response.status_code == 302
+    location = urlsplit(response.headers["Location"])
+    assert location.path == url_for("main.login")
+    assert parse_qs(location.query) == {"next": [url_for("blog.new_post")]}
+    html = page(client.get(response.headers["Location"]))
+    assert '<div class="alert alert-info" role="status">Please login to access this page</div>' in html
+
+
+def test_login_follows_next_on_this_site(client, auth, url_for):
+    """After logging in from /login?next=/blog/new the user lands on /blog/new."""
+    auth.user("ada", "poster")
+    response = auth.login("ada", query="?next=/blog/new")
+    assert response.headers["Location"] == "/blog/new"
+    assert client.get("/blog/new").status_code == 200
+
+
+def test_remember_me_sets_a_remember_cookie(client, auth):
+    """Ticking "Remember Me" sets Flask-Login's remember_token cookie (HttpOnly); not ticking it, none."""
+    auth.user("ada")
+    auth.login("ada", remember=True)
+    cookie = client.get_cookie("remember_token")
+    assert cookie is not None and cookie.http_only
+    auth.logout()
+    auth.login("ada")
+    assert client.get_cookie("remember_token") is None
+
+
+def test_logout_logs_out(client, auth, url_for):
+    """Logout (a POST from the navigation bar) logs the user out and says "You have been logged out."."""
+    auth.user("ada")
+    auth.login("ada")
+    response = auth.logout()
+    assert response.status_code == 302 and response.headers["Location"] == url_for("main.login")
+    html = page(client.get(response.headers["Location"]))
+    assert "You have been logged out." in html and 'id="signed-in"' not in html
+
+
+def test_logout_by_get_is_not_allowed(client, auth, url_for):
+    """A GET to /logout (an <img> on another site, say) does not log anyone out: 405."""
+    auth.user("ada")
+    auth.login("ada")
+    assert client.get(url_for("main.logout")).status_code == 405
+    assert 'id="signed-in"' in page(client.get(url_for("blog.home")))
+
+
+def test_register_creates_a_user_who_can_log_in(client, db, models, auth, url_for):
+    """Registering creates the user (default role) and sends them to /login, where their password works."""
+    response = auth.post_form(url_for("main.register"), {
+        "username": "grace", "password": "cobol rules", "confirm": "cobol rules"})
+    assert response.status_code == 302 and response.headers["Location"] == url_for("main.login")
+    assert "Your user has been created, please login." in page(client.get(url_for("main.login")))
+    user = db.session.scalars(select(models.User).filter_by(username="grace")).one()
+    assert [role.name for role in user.roles] == ["default"]
+    assert auth.login("grace", password="cobol rules").headers["Location"] == url_for("blog.home")
+
+
+def test_register_keeps_the_password_not_the_username(client, db, models, auth, url_for):
+    """The book's erratum is fixed: the password set is the one typed, not the username."""
+    auth.post_form(url_for("main.register"), {
+        "username": "grace1906", "password": "cobol rules", "confirm": "cobol rules"})
+    user = db.session.scalars(select(models.User).filter_by(username="grace1906")).one()
+    assert user.check_password("cobol rules")
+    assert not user.check_password("grace1906")
+
+
+@pytest.mark.parametrize("data, error", [
+    ({"username": "", "password": "long enough", "confirm": "long enough"}, "This field is required."),
+    ({"username": "bob", "password": "short", "confirm": "short"}, "Field must be at least 8 characters long."),
+    ({"username": "bob", "password": "long enough", "confirm": "different"}, "The two passwords differ"),
+    ({"username": "taken", "password": "long enough", "confirm": "long enough"}, "User with that name already exists"),
+    ({"username": "bob", "password": "é" * 37, "confirm": "é" * 37},
+     "A password can be at most 72 bytes long (this one is 74): please choose a shorter one."),
+], ids=["no-username", "short-password", "confirm-differs", "username-taken", "over-72-bytes"])
+def test_register_refuses_bad_input(client, db, models, auth, url_for, data, error):
+    """A refused registration re-renders the form with the reason and creates nobody."""
+    auth.user("taken")
+    response = auth.post_form(url_for("main.register"), data)
+    assert response.status_code == 200
+    assert error in page(response)
+    assert db.session.scalars(select(models.User.username)).all() == ["taken"]
+
+
+def test_recaptcha_only_when_configured(app, client, db, url_for):
+    """The register page has no reCAPTCHA without keys, and Google's widget once both keys are set."""
+    assert "g-recaptcha" not in page(client.get(url_for("main.register")))
+    app.config.update(RECAPTCHA_PUBLIC_KEY="public-key", RECAPTCHA_PRIVATE_KEY="private-key")
+    html = page(client.get(url_for("main.register")))
+    assert 'class="g-recaptcha"' in html and 'data-sitekey="public-key"' in html
+
+
+def test_restricted_page_greets_the_logged_in_user(client, auth, url_for):
+    """Chapter 4's restricted page: 403 for nobody, the user's name once they have logged in."""
+    assert client.get(url_for("admin")).status_code == 403
+    auth.user("ann")
+    auth.login("ann")
+    response = client.get(url_for("admin"))
+    assert response.status_code == 200
+    assert '<strong id="username">ann</strong>' in page(response)
+
+
+def test_user_view_writes_need_a_logged_in_user(client, db, models, auth, url_for):
+    """Chapter 4's UserView: POST, PUT and DELETE answer 403 to nobody and work once logged in."""
+    ann = auth.user("ann")
+    assert client.post(url_for("users"), json={"username": "bob"}).status_code == 403
+    assert client.put(url_for("users", user_id=ann.id), json={"username": "x"}).status_code == 403
+    assert client.delete(url_for("users", user_id=ann.id)).status_code == 403
+    auth.login("ann")
+    bob = client.post(url_for("users"), json={"username": "bob"})
+    assert bob.status_code == 201
+    bob_url = url_for("users", user_id=bob.get_json()["id"])
+    assert client.put(bob_url, json={"username": "robert"}).get_json()["username"] == "robert"
+    assert client.delete(bob_url).status_code == 204
+    assert db.session.scalars(select(models.User.username)).all() == ["ann"]
+
+
+def test_blog_pages_live_under_blog_with_new_and_edit(app):
+    """The blog blueprint's pages, /blog/new and /blog/edit/<id> among them, all live under /blog."""
+    rules = {rule.rule for rule in app.url_map.iter_rules() if rule.endpoint.startswith("blog.")}
+    assert {"/blog/new", "/blog/edit/<int:id>"} <= rules
+    assert all(rule.startswith("/blog/") for rule in rules)

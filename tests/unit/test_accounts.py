@@ -1,0 +1,118 @@
+"""Chapter 6's accounts: bcrypt-hashed passwords, roles, the default role, `flask add-role`."""
+import pytest
+from sqlalchemy import select
+
+pytestmark = [pytest.mark.unit, pytest.mark.chapters(since=6)]
+
+
+def test_password_is_stored_as_a_bcrypt_hash(db, models):
+    """set_password stores a bcrypt hash, never the password; check_password tells right from wrong."""
+    user = models.User("ada")
+    user.set_password("analytical engine")
+    db.session.add(user)
+    db.session.commit()
+    stored = db.session.scalar(select(models.User.password).filter_by(username="ada"))
+    assert stored.startswith("$2b$") and len(stored) == 60
+    assert "analytical engine" not in stored
+    assert user.check_password("analytical engine")
+    assert not user.check_password("Analytical engine")
+    assert not user.check_password("")
+
+
+def test_same_password_hashes_differently(db, models):
+    """Two users with the same password get different hashes (bcrypt salts each one)."""
+    first, second = models.User("a"), models.User("b")
+    first.set_password("same password")
+    second.set_password("same password")
+    assert first.password != second.password
+
+
+def test_long_password_is_refused_not_truncated(db, models):
+    """A password over bcrypt's 72 bytes is refused by set_password and never matches a stored one."""
+    user = models.User("long")
+    with pytest.raises(ValueError):
+        user.set_password("x" * 73)
+    user.set_password("x" * 72)
+    assert user.check_password("x" * 72)
+    assert not user.check_password("x" * 72 + "y")  # bcrypt alone would have said yes
+
+
+def test_user_without_password_cannot_log_in_with_one(db, models):
+    """A user made by a social login has no password: no password matches it."""
+    user = models.User("social")
+    assert user.password is None
+    assert not user.check_password("anything")
+
+
+def test_new_user_gets_the_default_role(db, models):
+    """Every new user holds the `default` role from the moment it is made."""
+    user = models.User("newcomer")
+    assert [role.name for role in user.roles] == ["default"]
+    db.session.add(user)
+    db.session.commit()
+    default = db.session.scalars(select(models.Role).filter_by(name="default")).one()
+    assert [u.username for u in default.users] == ["newcomer"]
+    assert repr(default) == "<Role 'default'>"
+
+
+def test_the_three_roles_exist(db, models):
+    """A new database holds the book's roles: admin, poster and default."""
+    names = db.session.scalars(select(models.Role.name).order_by(models.Role.name)).all()
+    assert names == ["admin", "default", "poster"]
+
+
+def test_usernames_are_unique(db, models):
+    """Two users cannot share a username (the database refuses the second)."""
+    import sqlalchemy.exc
+
+    db.session.add_all([models.User("twin"), models.User("twin")])
+    with pytest.raises(sqlalchemy.exc.IntegrityError):
+        db.session.commit()
+
+
+def test_user_mixin_properties(db, models):
+    """A user is authenticated, active and not anonymous (properties, as in today's Flask-Login)."""
+    user = models.User("ada")
+    db.session.add(user)
+    db.session.commit()
+    assert user.is_authenticated is True and user.is_active is True and user.is_anonymous is False
+    assert user.get_id() == str(user.id)
+
+
+def test_user_loader_finds_the_user_by_id(app, db, models):
+    """Flask-Login's user_loader turns the id kept in the session back into the user, or None."""
+    user = models.User("ada")
+    db.session.add(user)
+    db.session.commit()
+    loader = app.login_manager._user_callback
+    assert loader(str(user.id)) == user
+    assert loader("999") is None
+
+
+def test_login_manager_settings(app):
+    """Flask-Login sends strangers to main.login with the book's message, and guards sessions strongly."""
+    manager = app.login_manager
+    assert manager.login_view == "main.login"
+    assert manager.session_protection == "strong"
+    assert (manager.login_message, manager.login_message_category) == (
+        "Please login to access this page", "info")
+
+
+def test_add_role_command(db, models, runner):
+    """`flask add-role NAME ROLE` gives a user a role; an unknown user or role is an error."""
+    db.session.add(models.User("ada"))
+    db.session.commit()
+    result = runner.invoke(args=["add-role", "ada", "poster"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "ada has the roles: default, poster"
+    assert runner.invoke(args=["add-role", "ada", "poster"]).output.strip() == "ada has the roles: default, poster"
+    missing = runner.invoke(args=["add-role", "nobody", "poster"])
+    assert missing.exit_code != 0 and "no user named 'nobody'" in missing.output
+    assert runner.invoke(args=["add-role", "ada", "king"]).exit_code != 0
+
+
+def test_shell_context_holds_role(app):
+    """`flask shell` also has Role at hand."""
+    with app.app_context():
+        context = app.make_shell_context()
+    assert context["Role"].__name__ == "Role"
