@@ -79,3 +79,14 @@ def get(number: int | str) -> Chapter:
 
 def newest() -> Chapter:
     return CHAPTERS[-1]
+
+
+def files(folder: Path) -> dict[str, Path]:
+    """A chapter's own files by relative path: no caches, instance/ folder or local databases."""
+    skip = {"__pycache__", "instance", ".ipynb_checkpoints"}
+    return {
+        path.relative_to(folder).as_posix(): path
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and not skip & set(path.relative_to(folder).parts)
+        and path.suffix not in (".pyc", ".db")
+    }

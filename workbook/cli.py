@@ -45,18 +45,8 @@ def cmd_list(args) -> int:
 # --------------------------------------------------------------------------- diff
 
 
-def chapter_files(folder: Path) -> dict[str, Path]:
-    skip = {"__pycache__", "instance", ".ipynb_checkpoints"}
-    return {
-        path.relative_to(folder).as_posix(): path
-        for path in sorted(folder.rglob("*"))
-        if path.is_file() and not skip & set(path.relative_to(folder).parts)
-        and path.suffix not in (".pyc", ".db")
-    }
-
-
 def unified_diff(a: chapters.Chapter, b: chapters.Chapter) -> list[str]:
-    old, new = chapter_files(a.path), chapter_files(b.path)
+    old, new = chapters.files(a.path), chapters.files(b.path)
     out: list[str] = []
     for name in sorted(old.keys() | new.keys()):
         before = old[name].read_bytes() if name in old else b""
