@@ -14,19 +14,15 @@ import inspect
 import io
 import os
 import sys
-import threading
 import uuid
 from pathlib import Path
 
 import pytest
 
-from workbook import chapters
+from workbook import chapters, live
 
 # Jupyter warns at import unless told to use the platform's directories; warnings are errors here.
 os.environ.setdefault("JUPYTER_PLATFORM_DIRS", "1")
-
-# Module names a chapter defines at its top level; purged between tests so every test gets a fresh app.
-CHAPTER_MODULES = {"main", "config", "webapp", "manage", "celery_runner"}
 
 KINDS = ("unit", "route", "ui", "notebook")
 
@@ -84,9 +80,7 @@ def pytest_configure(config):
         raise pytest.UsageError(f"--chapter-dir {code} is not a folder")
     config.workbook_chapter = chapter
     config.workbook_code = code
-    for name in list(sys.modules):
-        if name.split(".")[0] in CHAPTER_MODULES:
-            del sys.modules[name]
+    chapters.forget_chapter_modules()
     sys.path.insert(0, str(code))
     config.workbook_coverage = None
     if not (config.option.no_coverage or config.option.collectonly):
@@ -227,9 +221,7 @@ def chapter(request):
 
 
 def _import_fresh(name: str):
-    for module in list(sys.modules):
-        if module.split(".")[0] in CHAPTER_MODULES:
-            del sys.modules[module]
+    chapters.forget_chapter_modules()
     return __import__(name)
 
 
@@ -433,23 +425,8 @@ def any_database_url(request, tmp_path):
 @pytest.fixture
 def live_server(app):
     """The app served by a real WSGI server thread on a free 127.0.0.1 port; yields its base URL."""
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
-    thread.join()
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    with live.serving(app) as url:
+        yield url
 
 
 @pytest.fixture
@@ -465,7 +442,7 @@ def serve_command():
     started = []
 
     def serve(argv_for_port, cwd, env, timeout=30):
-        port = free_port()
+        port = live.free_port()
         process = subprocess.Popen(argv_for_port(port), cwd=cwd, env=env, text=True,
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         started.append(process)
@@ -489,28 +466,12 @@ def serve_command():
         process.communicate(timeout=10)
 
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
-
-
 @pytest.fixture(scope="session")
 def chromium():
     """One headless Debian Chromium for the session, driven by Debian's chromedriver."""
-    if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
+    if not (os.path.exists(live.CHROMIUM) and os.path.exists(live.CHROMEDRIVER)):
         need("Chromium is not installed: apt-get install -y chromium chromium-driver")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for argument in (
-        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-        "--no-first-run", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--window-size=1280,900",
-    ):
-        options.add_argument(argument)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.implicitly_wait(0)
+    driver = live.chromium()
     yield driver
     driver.quit()
 

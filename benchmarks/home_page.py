@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,6 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from workbook import chapters  # noqa: E402
+from workbook.live import free_port  # noqa: E402
 
 WSGI = textwrap.dedent('''
     import sys
@@ -42,12 +42,6 @@ WSGI = textwrap.dedent('''
 
     application = DispatcherMiddleware(blog, {{"/hello": hello}})
 ''')
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def flask(chapter, env, *args):

@@ -6,6 +6,7 @@ Standard library only: a checkout copies this module.
 """
 from __future__ import annotations
 
+import sys
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,8 @@ from pathlib import Path
 PACKAGE_DIR = Path(__file__).resolve().parent
 ROOT = PACKAGE_DIR.parent
 CHECKOUT_MARKER = PACKAGE_DIR / "checkout.toml"
+# Module names a chapter defines at its top level; two chapters never share them in one process.
+CHAPTER_MODULES = {"main", "config", "webapp", "manage", "celery_runner"}
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,13 @@ def get(number: int | str) -> Chapter:
 
 def newest() -> Chapter:
     return CHAPTERS[-1]
+
+
+def forget_chapter_modules() -> None:
+    """Drop the imported chapter modules, so the next import reads the chapter (and its config) afresh."""
+    for name in list(sys.modules):
+        if name.split(".")[0] in CHAPTER_MODULES:
+            del sys.modules[name]
 
 
 def files(folder: Path) -> dict[str, Path]:

@@ -148,7 +148,7 @@ def checkout(chapter: chapters.Chapter, dest: Path) -> None:
     shutil.copy2(ROOT / "notebooks" / "sanitize.cfg", dest / "sanitize.cfg")
     shutil.copy2(ROOT / "conftest.py", dest / "conftest.py")
     (dest / "workbook").mkdir()
-    for name in ("__init__.py", "chapters.py", "chapters.toml", "notebook.py"):
+    for name in ("__init__.py", "chapters.py", "chapters.toml", "notebook.py", "live.py"):
         shutil.copy2(ROOT / "workbook" / name, dest / "workbook" / name)
     (dest / "workbook" / "checkout.toml").write_text(f"chapter = {chapter.number}\n")
     for test in tests:

@@ -12,13 +12,9 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
 from pathlib import Path
 
 from workbook import chapters
-
-# Names a chapter defines at its top level: forgotten when another chapter is selected.
-CHAPTER_MODULES = {"main", "config", "webapp", "manage", "celery_runner"}
 
 _selected: chapters.Chapter | None = None
 _workdir: Path | None = None
@@ -28,9 +24,7 @@ def use_chapter(number: int) -> None:
     """Make chapter `number` importable and work in a fresh folder with a throwaway SQLite database."""
     global _selected, _workdir
     chapter = chapters.get(number)
-    for name in list(sys.modules):
-        if name.split(".")[0] in CHAPTER_MODULES:
-            del sys.modules[name]
+    chapters.forget_chapter_modules()
     sys.path[:] = [p for p in sys.path if not p.startswith(str(chapters.ROOT / "chapters"))]
     sys.path.insert(0, str(chapter.path))
     _workdir = Path(tempfile.mkdtemp(prefix=f"workbook-{chapter.name}-"))
@@ -76,43 +70,23 @@ def show_page(app, path: str = "/", width: int = 1000, height: int = 600, action
     `actions(driver, base_url)`, if given, runs before the screenshot (log in, fill a form…).
     """
     from IPython.display import Image, display
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-    from werkzeug.serving import WSGIRequestHandler, make_server
 
-    class QuietHandler(WSGIRequestHandler):
-        """No access log: its timestamped lines (and the browser's favicon request) would land in the
-        notebook's output and differ on every run."""
+    from workbook.live import chromium, serving
 
-        def log_request(self, *args, **kwargs):
-            pass
-
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--no-first-run", "--disable-background-networking",
-                     "--disable-component-update", "--disable-sync",
-                     f"--window-size={width},{height}", "--hide-scrollbars"):
-        options.add_argument(argument)
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-    try:
-        # --window-size is the outer window; headless Chromium keeps part of it for (invisible) browser
-        # chrome, so the page would get less than asked for. Pin the page's own viewport instead.
-        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                               {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
-        base = f"http://127.0.0.1:{server.server_port}"
-        if actions is not None:
-            actions(driver, base)
-        driver.get(base + path)
-        png = driver.get_screenshot_as_png()
-        title = driver.title
-    finally:
-        driver.quit()
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with serving(app, quiet=True) as base:
+        driver = chromium(width, height)
+        try:
+            # --window-size is the outer window; headless Chromium keeps part of it for (invisible)
+            # browser chrome, so the page would get less than asked for. Pin the viewport instead.
+            driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                                   {"width": width, "height": height, "deviceScaleFactor": 1,
+                                    "mobile": False})
+            if actions is not None:
+                actions(driver, base)
+            driver.get(base + path)
+            png = driver.get_screenshot_as_png()
+            title = driver.title
+        finally:
+            driver.quit()
     print(f"screenshot of {path} ({width}×{height}), page title: {title!r}")
     display(Image(png))

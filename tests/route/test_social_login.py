@@ -22,7 +22,6 @@ import base64
 import hashlib
 import secrets
 import sys
-import threading
 import time
 from contextlib import contextmanager
 from urllib.parse import urlencode
@@ -32,7 +31,7 @@ import pytest
 import requests
 from joserfc import jwt
 from joserfc.jwk import KeySet, RSAKey
-from werkzeug.serving import WSGIRequestHandler, make_server
+from workbook import live
 
 CLIENT_ID = "workbook-client"
 CLIENT_SECRET = "workbook-secret"
@@ -210,25 +209,13 @@ class Provider:
                 "FACEBOOK_API_BASE_URL": f"{self.url}/"}
 
 
-class _Quiet(WSGIRequestHandler):
-    def log_request(self, *args, **kwargs):
-        pass
-
-
 @contextmanager
 def serve():
     """A fresh Provider served by a thread on a free 127.0.0.1 port; its base URL is `provider.url`."""
     provider = Provider()
-    server = make_server("127.0.0.1", 0, provider.app, threaded=True, request_handler=_Quiet)
-    provider.url = f"http://127.0.0.1:{server.server_port}"
-    thread = threading.Thread(target=server.serve_forever, name="oauth-provider", daemon=True)
-    thread.start()
-    try:
+    with live.serving(provider.app, quiet=True) as url:
+        provider.url = url
         yield provider
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 # --------------------------------------------------------------------------- the provider, proven alone

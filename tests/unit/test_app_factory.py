@@ -5,6 +5,8 @@ import sys
 
 import pytest
 
+from workbook import chapters
+
 pytestmark = [pytest.mark.unit, pytest.mark.chapters(since=5)]
 
 
@@ -16,9 +18,7 @@ def webapp(chapter, monkeypatch, tmp_path):
     monkeypatch.delenv("WEBAPP_ENV", raising=False)
 
     def fresh():
-        for name in list(sys.modules):
-            if name.split(".")[0] == "webapp":
-                del sys.modules[name]
+        chapters.forget_chapter_modules()
         return __import__("webapp")
 
     return fresh
