@@ -335,17 +335,22 @@ def url_for(app):
     return build
 
 
-def form_token(html: str) -> str:
-    """The CSRF token of the (first) form in a page."""
+@pytest.fixture
+def csrf_token(client):
+    """The CSRF token of the (first) form on a page, fetched with the client as a browser would."""
     import re
 
-    found = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html)
-    assert found, "the page has no form with a CSRF token"
-    return found.group(1)
+    def token(path: str) -> str:
+        html = client.get(path).get_data(as_text=True)
+        found = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html)
+        assert found, f"{path} has no form with a CSRF token"
+        return found.group(1)
+
+    return token
 
 
 @pytest.fixture
-def auth(app, client, db, models, url_for):
+def auth(app, client, db, models, url_for, csrf_token):
     """Chapter 6 on: users with a password and roles, and the test client logging in and out as
     a browser does (each form fetched first, its CSRF token sent back)."""
 
@@ -362,7 +367,7 @@ def auth(app, client, db, models, url_for):
             return user
 
         def token(self, path):
-            return form_token(client.get(path).get_data(as_text=True))
+            return csrf_token(path)
 
         def post_form(self, path, data, **kwargs):
             return client.post(path, data={"csrf_token": self.token(path), **data}, **kwargs)

@@ -36,10 +36,6 @@ def titles(html: str) -> list[str]:
     return re.findall(r'<h2 class="h4"><a href="[^"]+">([^<]+)</a></h2>', main)
 
 
-def csrf_token(html: str) -> str:
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
-
-
 def comment_count(db, models) -> int:
     db.session.expire_all()
     return db.session.scalar(select(func.count(models.Comment.id)))
@@ -139,11 +135,11 @@ def test_sidebar_shows_recent_posts_and_most_used_tags(client, db, models, url_f
     assert tags == [("common", "8"), ("popular0", "6"), ("popular1", "5"), ("popular2", "4"), ("popular3", "3")]
 
 
-def test_comment_is_posted_and_shown(client, db, models, url_for):
+def test_comment_is_posted_and_shown(client, db, models, url_for, csrf_token):
     """A comment sent with the form's CSRF token is saved, and the post's page then shows it."""
     add_posts(db, models, 1)
     page = url_for("post", post_id=1)
-    token = csrf_token(client.get(page).get_data(as_text=True))
+    token = csrf_token(page)
     response = client.post(page, data={"csrf_token": token, "name": "Ann", "text": "Nice post!"})
     assert response.status_code == 302
     assert response.headers["Location"].startswith(page)
@@ -169,11 +165,11 @@ def test_comment_without_csrf_token_is_refused(client, db, models, url_for):
     ({"name": "Ann", "text": ""}, "This field is required."),
     ({"name": "x" * 256, "text": "Long name"}, "Field cannot be longer than 255 characters."),
 ])
-def test_invalid_comment_shows_errors_and_saves_nothing(client, db, models, url_for, data, error):
+def test_invalid_comment_shows_errors_and_saves_nothing(client, db, models, url_for, csrf_token, data, error):
     """A comment with a missing or too long field re-renders the post with the error; nothing is saved."""
     add_posts(db, models, 1)
     page = url_for("post", post_id=1)
-    token = csrf_token(client.get(page).get_data(as_text=True))
+    token = csrf_token(page)
     response = client.post(page, data={"csrf_token": token, **data})
     html = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -182,11 +178,11 @@ def test_invalid_comment_shows_errors_and_saves_nothing(client, db, models, url_
     assert comment_count(db, models) == 1
 
 
-def test_comment_text_is_escaped(client, db, models, url_for):
+def test_comment_text_is_escaped(client, db, models, url_for, csrf_token):
     """Markup typed into a comment is shown as text, not run as HTML."""
     add_posts(db, models, 1)
     page = url_for("post", post_id=1)
-    token = csrf_token(client.get(page).get_data(as_text=True))
+    token = csrf_token(page)
     client.post(page, data={"csrf_token": token, "name": "Mallory", "text": "<script>alert(1)</script>"})
     html = client.get(page).get_data(as_text=True)
     assert "<script>alert(1)</script>" not in html
