@@ -21,6 +21,8 @@ import pytest
 
 from workbook import chapters, live
 
+pytest_plugins = ["workbook.testing.builders"]
+
 # Jupyter warns at import unless told to use the platform's directories; warnings are errors here.
 os.environ.setdefault("JUPYTER_PLATFORM_DIRS", "1")
 
@@ -218,6 +220,12 @@ def chapter(request):
     if request.config.workbook_chapter is None:
         pytest.skip("not a chapter run")
     return request.config.workbook_chapter
+
+
+@pytest.fixture(scope="session")
+def chapter_code(request, chapter) -> Path:
+    """The folder whose code is under test: the chapter's snapshot, or a learner's --chapter-dir."""
+    return request.config.workbook_code
 
 
 def _import_fresh(name: str):

@@ -150,6 +150,7 @@ def checkout(chapter: chapters.Chapter, dest: Path) -> None:
     (dest / "workbook").mkdir()
     for name in ("__init__.py", "chapters.py", "chapters.toml", "notebook.py", "live.py"):
         shutil.copy2(ROOT / "workbook" / name, dest / "workbook" / name)
+    shutil.copytree(ROOT / "workbook" / "testing", dest / "workbook" / "testing", ignore=IGNORED)
     (dest / "workbook" / "checkout.toml").write_text(f"chapter = {chapter.number}\n")
     for test in tests:
         (dest / test).parent.mkdir(parents=True, exist_ok=True)

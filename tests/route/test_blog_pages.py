@@ -3,32 +3,12 @@
 Pages are named through the `url_for` fixture, so the same tests follow the blog under /blog from
 chapter 4 on.
 """
-import datetime
 import re
 
 import pytest
 from sqlalchemy import func, select
 
 pytestmark = [pytest.mark.route, pytest.mark.chapters(since=3)]
-
-START = datetime.datetime(2015, 1, 1, 12, 0)
-
-
-def add_posts(db, models, count, start=0):
-    """`count` posts: the even ones by "author", each odd one by a writer of its own; every post
-    tagged "common" and a tag of its own, with one comment."""
-    author = db.session.scalar(select(models.User).filter_by(username="author")) or models.User("author")
-    common = db.session.scalar(select(models.Tag).filter_by(title="common")) or models.Tag("common")
-    for n in range(start, start + count):
-        post = models.Post(f"Post {n}")
-        post.text = f"The text of post {n}."
-        post.publish_date = START + datetime.timedelta(days=n)
-        post.user = author if n % 2 == 0 else models.User(f"writer{n}")
-        post.tags = [common, models.Tag(f"tag{n}")]
-        post.comments.append(models.Comment(name=f"reader{n}", text=f"On post {n}", date=post.publish_date))
-        db.session.add(post)
-    db.session.commit()
-
 
 def titles(html: str) -> list[str]:
     """The post titles listed in the page's main column, in order."""
@@ -41,18 +21,18 @@ def comment_count(db, models) -> int:
     return db.session.scalar(select(func.count(models.Comment.id)))
 
 
-def test_home_lists_ten_newest_posts(client, db, models, url_for):
+def test_home_lists_ten_newest_posts(make, client, db, models, url_for):
     """The home page lists the 10 newest posts, newest first, with a link to the next page."""
-    add_posts(db, models, 25)
+    make.posts(25)
     html = client.get(url_for("home")).get_data(as_text=True)
     assert titles(html) == [f"Post {n}" for n in range(24, 14, -1)]
     assert f'href="{url_for("home", page=2)}"' in html
     assert "bootstrap" in html
 
 
-def test_later_pages(client, db, models, url_for):
+def test_later_pages(make, client, db, models, url_for):
     """Page 2 holds the next 10 posts and page 3 the last 5."""
-    add_posts(db, models, 25)
+    make.posts(25)
     assert titles(client.get(url_for("home", page=2)).get_data(as_text=True)) == [
         f"Post {n}" for n in range(14, 4, -1)
     ]
@@ -69,15 +49,15 @@ def test_empty_blog(client, db, url_for):
 
 
 @pytest.mark.parametrize("page", [0, 4, 1000])
-def test_page_out_of_range_is_404(client, db, models, url_for, page):
+def test_page_out_of_range_is_404(make, client, db, models, url_for, page):
     """A page number below 1 or past the last page answers 404."""
-    add_posts(db, models, 25)
+    make.posts(25)
     assert client.get(url_for("home", page=page)).status_code == 404
 
 
-def test_post_page_shows_post_author_tags_and_comments(client, db, models, url_for):
+def test_post_page_shows_post_author_tags_and_comments(make, client, db, models, url_for):
     """A post's page shows its title, text, author, tags and comments, and a comment form."""
-    add_posts(db, models, 3)
+    make.posts(3)
     post = db.session.scalar(select(models.Post).filter_by(title="Post 1"))
     html = client.get(url_for("post", post_id=post.id)).get_data(as_text=True)
     assert "<h1 class=\"h2\">Post 1</h1>" in html
@@ -93,23 +73,23 @@ def test_post_page_shows_post_author_tags_and_comments(client, db, models, url_f
     ("tag", {"tag_name": "no-such-tag"}),
     ("user", {"username": "nobody"}),
 ])
-def test_unknown_post_tag_or_user_is_404(client, db, models, url_for, page, values):
+def test_unknown_post_tag_or_user_is_404(make, client, db, models, url_for, page, values):
     """An unknown post, tag or user answers 404."""
-    add_posts(db, models, 3)
+    make.posts(3)
     assert client.get(url_for(page, **values)).status_code == 404
 
 
-def test_tag_page_lists_the_tags_posts(client, db, models, url_for):
+def test_tag_page_lists_the_tags_posts(make, client, db, models, url_for):
     """A tag's page lists the posts that carry it, newest first, and no others."""
-    add_posts(db, models, 4)
+    make.posts(4)
     assert titles(client.get(url_for("tag", tag_name="tag2")).get_data(as_text=True)) == ["Post 2"]
     common = client.get(url_for("tag", tag_name="common")).get_data(as_text=True)
     assert titles(common) == ["Post 3", "Post 2", "Post 1", "Post 0"]
 
 
-def test_user_page_lists_the_users_posts(client, db, models, url_for):
+def test_user_page_lists_the_users_posts(make, client, db, models, url_for):
     """A user's page lists that user's posts, newest first, and no others."""
-    add_posts(db, models, 5)
+    make.posts(5)
     assert titles(client.get(url_for("user", username="author")).get_data(as_text=True)) == [
         "Post 4", "Post 2", "Post 0"
     ]
@@ -118,9 +98,9 @@ def test_user_page_lists_the_users_posts(client, db, models, url_for):
     assert "has not posted yet" in client.get(url_for("user", username="quiet")).get_data(as_text=True)
 
 
-def test_sidebar_shows_recent_posts_and_most_used_tags(client, db, models, url_for):
+def test_sidebar_shows_recent_posts_and_most_used_tags(make, client, db, models, url_for):
     """The sidebar lists the 5 most recent posts and the 5 most used tags with their counts."""
-    add_posts(db, models, 8)
+    make.posts(8)
     popular = [models.Tag(f"popular{n}") for n in range(5)]
     posts = db.session.scalars(select(models.Post).order_by(models.Post.id)).all()
     for rank, tag in enumerate(popular):  # popular0 on 6 posts, popular1 on 5, ... popular4 on 2
@@ -135,9 +115,9 @@ def test_sidebar_shows_recent_posts_and_most_used_tags(client, db, models, url_f
     assert tags == [("common", "8"), ("popular0", "6"), ("popular1", "5"), ("popular2", "4"), ("popular3", "3")]
 
 
-def test_comment_is_posted_and_shown(client, db, models, url_for, csrf_token):
+def test_comment_is_posted_and_shown(make, client, db, models, url_for, csrf_token):
     """A comment sent with the form's CSRF token is saved, and the post's page then shows it."""
-    add_posts(db, models, 1)
+    make.posts(1)
     page = url_for("post", post_id=1)
     token = csrf_token(page)
     response = client.post(page, data={"csrf_token": token, "name": "Ann", "text": "Nice post!"})
@@ -151,9 +131,9 @@ def test_comment_is_posted_and_shown(client, db, models, url_for, csrf_token):
     assert saved.date is not None
 
 
-def test_comment_without_csrf_token_is_refused(client, db, models, url_for):
+def test_comment_without_csrf_token_is_refused(make, client, db, models, url_for):
     """A comment posted without the form's CSRF token is refused and nothing is saved."""
-    add_posts(db, models, 1)
+    make.posts(1)
     response = client.post(url_for("post", post_id=1), data={"name": "Ann", "text": "Forged"})
     assert response.status_code == 200
     assert "The CSRF token is missing." in response.get_data(as_text=True)
@@ -165,9 +145,9 @@ def test_comment_without_csrf_token_is_refused(client, db, models, url_for):
     ({"name": "Ann", "text": ""}, "This field is required."),
     ({"name": "x" * 256, "text": "Long name"}, "Field cannot be longer than 255 characters."),
 ])
-def test_invalid_comment_shows_errors_and_saves_nothing(client, db, models, url_for, csrf_token, data, error):
+def test_invalid_comment_shows_errors_and_saves_nothing(make, client, db, models, url_for, csrf_token, data, error):
     """A comment with a missing or too long field re-renders the post with the error; nothing is saved."""
-    add_posts(db, models, 1)
+    make.posts(1)
     page = url_for("post", post_id=1)
     token = csrf_token(page)
     response = client.post(page, data={"csrf_token": token, **data})
@@ -178,9 +158,9 @@ def test_invalid_comment_shows_errors_and_saves_nothing(client, db, models, url_
     assert comment_count(db, models) == 1
 
 
-def test_comment_text_is_escaped(client, db, models, url_for, csrf_token):
+def test_comment_text_is_escaped(make, client, db, models, url_for, csrf_token):
     """Markup typed into a comment is shown as text, not run as HTML."""
-    add_posts(db, models, 1)
+    make.posts(1)
     page = url_for("post", post_id=1)
     token = csrf_token(page)
     client.post(page, data={"csrf_token": token, "name": "Mallory", "text": "<script>alert(1)</script>"})

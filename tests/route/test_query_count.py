@@ -4,7 +4,6 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import event
 
-from test_blog_pages import add_posts
 
 pytestmark = [pytest.mark.route, pytest.mark.chapters(since=3)]
 
@@ -33,14 +32,14 @@ def counted(db):
     ("tag", {"tag_name": "common"}),
     ("user", {"username": "author"}),
 ])
-def test_queries_do_not_grow_with_the_posts(client, db, models, url_for, page, values):
+def test_queries_do_not_grow_with_the_posts(make, client, db, models, url_for, page, values):
     """Rendering a page costs the same few queries with 10 posts as with 200."""
     url = url_for(page, **values)
-    add_posts(db, models, 10)
+    make.posts(10)
     client.get(url)  # the first request may connect and set up mappers
     with counted(db) as small:
         assert client.get(url).status_code == 200
-    add_posts(db, models, 190, start=10)
+    make.posts(190, start=10)
     with counted(db) as large:
         assert client.get(url).status_code == 200
     assert len(small) == len(large), "\n".join(large)
