@@ -26,7 +26,7 @@ pytest_plugins = ["workbook.testing.builders"]
 # Jupyter warns at import unless told to use the platform's directories; warnings are errors here.
 os.environ.setdefault("JUPYTER_PLATFORM_DIRS", "1")
 
-KINDS = ("unit", "route", "ui", "notebook")
+KINDS = ("unit", "route", "server", "ui", "notebook")
 
 SERVICE_URLS = {
     "postgresql": os.environ.get(

@@ -6,13 +6,13 @@ import urllib.request
 
 import pytest
 
-pytestmark = [pytest.mark.unit, pytest.mark.chapters(since=1)]
+pytestmark = [pytest.mark.server, pytest.mark.chapters(since=1)]
 
 
-def test_flask_run_serves_the_app(chapter, request, tmp_path, serve_command):
+def test_flask_run_serves_the_app(chapter, chapter_code, tmp_path, serve_command):
     """`flask --app <chapter> run` starts a server that answers on 127.0.0.1."""
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'run.db'}", "WEBAPP_ENV": "dev"}
-    code = request.config.workbook_code
+    code = chapter_code
     if (code / "migrations").is_dir():  # from chapter 3 the home page reads the database
         subprocess.run(
             [sys.executable, "-m", "flask", "--app", chapter.app_import, "db", "upgrade"],
