@@ -1,10 +1,11 @@
-"""Every chapter's suites, one nox session per chapter, all from the pinned lock.
+"""Every chapter's suites, one nox session per chapter, all in one environment built from the lock.
 
     nox                                   # every chapter, then the tooling
     nox -s "chapter(ch02_models)"         # one chapter
     nox -s tooling                        # the `workbook` command's own tests
     nox -- -m ui                          # arguments after -- go to pytest
 """
+import os
 import sys
 from pathlib import Path
 
@@ -19,23 +20,36 @@ nox.options.reuse_venv = "yes"
 nox.options.error_on_missing_interpreters = True
 
 LOCK = "requirements/lock.txt"
+ENVIRONMENT = ROOT / ".nox" / "environment"
+# Each chapter's suites run on both cores of the CI machine (pytest-xdist); a test file stays on one
+# worker, so a notebook's cells share one kernel.
+PARALLEL = ["--numprocesses", "auto", "--maxprocesses", "4", "--dist", "loadfile"]
+
+# Python writes no bytecode cache when this is set, and every process (each pytest worker, notebook
+# kernel and `flask` subprocess) would compile every module it imports again from source.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
 
-def install(session):
+@nox.session
+def environment(session):
+    """The one environment every session runs in: the pinned lock and the workbook command."""
     session.install("-r", LOCK)
     session.install("--no-deps", "-e", ".")
 
 
-@nox.session
-@nox.parametrize("number", [c.number for c in CHAPTERS], ids=[c.name for c in CHAPTERS])
-def chapter(session, number):
-    """A chapter's unit, route, UI and notebook suites, with its coverage floor."""
-    install(session)
-    session.run("python", "-m", "pytest", "--chapter", str(number), *session.posargs)
+def pytest(session, *args):
+    session.run(str(ENVIRONMENT / "bin" / "python"), "-m", "pytest", *args, *session.posargs,
+                external=True)
 
 
-@nox.session
+@nox.session(venv_backend="none", requires=["environment"])
+@nox.parametrize("name", [c.name for c in CHAPTERS], ids=[c.name for c in CHAPTERS])
+def chapter(session, name):
+    """A chapter's unit, route, server, UI and notebook suites, with its coverage floor."""
+    pytest(session, "--chapter", name, *PARALLEL)
+
+
+@nox.session(venv_backend="none", requires=["environment"])
 def tooling(session):
-    """The workbook command: list, checkout, diff, run, check."""
-    install(session)
-    session.run("python", "-m", "pytest", "--tooling", *session.posargs)
+    """The workbook command: list, checkout, diff, run, check, and the chapter list."""
+    pytest(session, "--tooling", "--numprocesses", "auto", "--maxprocesses", "4", "--dist", "load")

@@ -45,7 +45,7 @@ WSGI = textwrap.dedent('''
 
 
 def flask(chapter, env, *args):
-    subprocess.run([sys.executable, "-m", "flask", "--app", chapter.app_import, *args],
+    subprocess.run(chapter.flask_command(*args),
                    cwd=chapter.path, env=env, check=True, capture_output=True)
 
 
@@ -91,10 +91,8 @@ def main() -> None:
     flask(chapter, env, "db", "upgrade")
     flask(chapter, env, "seed", "--posts", str(options.posts))
 
-    if chapter.shape == "module":
-        make_blog = "from main import app as blog\nblog.config.update(DEBUG=False)"
-    else:
-        make_blog = "from webapp import create_app\nblog = create_app('webapp.config.ProdConfig')"
+    make_blog = (f"from workbook import chapters\nblog = chapters.load_app(chapters.get({chapter.name!r}), "
+                 "'ProdConfig')\nblog.config.update(DEBUG=False)")
     (work / "bench_wsgi.py").write_text(WSGI.format(code=str(chapter.path), make_blog=make_blog))
     port = free_port()
     gunicorn = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",

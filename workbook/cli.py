@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import json
 import os
 import shutil
 import subprocess
@@ -17,6 +18,8 @@ from workbook import chapters
 ROOT = chapters.ROOT
 # What is never part of a chapter: caches, local databases, the instance folder.
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "instance", "*.db", ".ipynb_checkpoints")
+# Where a checkout keeps the workbook's suites: its tests/ folder is the chapter's own (chapter 12).
+SUITES = "workbook_tests"
 # What a checkout's tests and notebook need beyond the chapter's own requirements.
 TEST_TOOLS = ("pytest", "coverage", "selenium", "nbval", "ipykernel")
 
@@ -38,7 +41,7 @@ def chapter_arg(value: str) -> chapters.Chapter:
 def cmd_list(args) -> int:
     for chapter in chapters.CHAPTERS:
         print(f"{chapter.number:>2}  {chapter.title}  [{chapter.name}]")
-        print(f"    seed sections: {' · '.join(chapter.sections) or '(not in the seed notes)'}")
+        print(f"    book sections: {' · '.join(chapter.sections)}")
     return 0
 
 
@@ -88,12 +91,12 @@ def read_lock() -> dict[str, str]:
 def tests_for(chapter: chapters.Chapter) -> list[str]:
     """Test files with at least one test that applies to the chapter (asked of pytest itself)."""
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "--chapter", str(chapter.number), "--collect-only", "-q",
+        [sys.executable, "-m", "pytest", "--chapter", chapter.name, "--collect-only", "-q",
          "--no-coverage", "tests"],
         cwd=ROOT, capture_output=True, text=True,
     )
     if result.returncode != 0:
-        raise Problem(f"could not collect chapter {chapter.number}'s tests:\n{result.stdout}{result.stderr}")
+        raise Problem(f"could not collect {chapter.label}'s tests:\n{result.stdout}{result.stderr}")
     return sorted({line.split("::")[0] for line in result.stdout.splitlines() if "::" in line})
 
 
@@ -101,8 +104,10 @@ def pytest_ini(chapter: chapters.Chapter) -> str:
     """The repository's pytest settings, pointed at the checkout's own files."""
     options = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]
     addopts = [opt.replace("notebooks/", "") for opt in options["addopts"]]
+    # The workbook's suites, the chapter's own tests if it has some (chapter 12), its notebook.
+    own = "tests " if (chapter.path / "tests").is_dir() else ""
     lines = ["[pytest]", f"minversion = {options['minversion']}",
-             f"testpaths = tests {chapter.notebook.name}", f"addopts = {' '.join(addopts)}",
+             f"testpaths = {SUITES} {own}{chapter.notebook.name}", f"addopts = {' '.join(addopts)}",
              "filterwarnings =", *(f"    {w}" for w in options["filterwarnings"]), "markers ="]
     lines += [f"    {marker}" for marker in options["markers"]]
     return "\n".join(lines) + "\n"
@@ -141,7 +146,7 @@ on 127.0.0.1 when they are there and skip, saying why, when they are not.
 def checkout(chapter: chapters.Chapter, dest: Path) -> None:
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
         raise Problem(f"{dest} is not empty: name a new or empty folder")
-    print(f"asking pytest which tests apply to chapter {chapter.number}…", flush=True)
+    print(f"asking pytest which tests apply to {chapter.label}…", flush=True)
     tests = tests_for(chapter)
     shutil.copytree(chapter.path, dest, ignore=IGNORED, dirs_exist_ok=True)
     shutil.copy2(chapter.notebook, dest / chapter.notebook.name)
@@ -151,17 +156,18 @@ def checkout(chapter: chapters.Chapter, dest: Path) -> None:
     for name in ("__init__.py", "chapters.py", "chapters.toml", "notebook.py", "live.py"):
         shutil.copy2(ROOT / "workbook" / name, dest / "workbook" / name)
     shutil.copytree(ROOT / "workbook" / "testing", dest / "workbook" / "testing", ignore=IGNORED)
-    (dest / "workbook" / "checkout.toml").write_text(f"chapter = {chapter.number}\n")
-    for test in tests:
-        (dest / test).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ROOT / test, dest / test)
+    (dest / "workbook" / "checkout.toml").write_text(f"chapter = {json.dumps(chapter.number or chapter.name)}\n")
+    for test in tests:  # tests/route/test_x.py → workbook_tests/route/test_x.py
+        copy = dest / SUITES / Path(test).relative_to("tests")
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / test, copy)
     (dest / "pytest.ini").write_text(pytest_ini(chapter))
     (dest / "requirements.txt").write_text(requirements(chapter))
     shutil.copy2(ROOT / "requirements" / "lock.txt", dest / "constraints.txt")
     readme = dest / "README.md"
     readme.write_text(readme.read_text() + CHECKOUT_README.format(
         number=chapter.number, notebook=chapter.notebook.name))
-    print(f"chapter {chapter.number} ({chapter.title}) written to {dest}: "
+    print(f"{chapter.label} ({chapter.title}) written to {dest}: "
           f"{len(tests)} test files; next: cd {dest} && pip install -r requirements.txt && python -m pytest")
 
 
@@ -181,7 +187,7 @@ def cmd_checkout(args) -> int:
 
 
 def flask_env(chapter: chapters.Chapter, database: Path) -> dict[str, str]:
-    return {**os.environ, "FLASK_APP": chapter.app_import, "WEBAPP_ENV": "dev",
+    return {**os.environ, "FLASK_APP": chapter.flask_app, "WEBAPP_ENV": "dev",
             "DATABASE_URL": f"sqlite:///{database}"}
 
 
@@ -191,7 +197,7 @@ def cmd_run(args) -> int:
     data.mkdir(parents=True, exist_ok=True)
     database = data / f"{chapter.name}.db"
     env = flask_env(chapter, database)
-    flask = [sys.executable, "-m", "flask", "--app", chapter.app_import]
+    flask = chapter.flask_command()
     fresh = not database.exists()
     if (chapter.path / "migrations").is_dir():
         print(f"database {database}: flask db upgrade", flush=True)
@@ -201,7 +207,7 @@ def cmd_run(args) -> int:
     if fresh and has_seed:
         print("demo data: flask seed", flush=True)
         subprocess.run([*flask, "seed"], cwd=chapter.path, env=env, check=True)
-    print(f"chapter {chapter.number} ({chapter.title}) on http://127.0.0.1:{args.port}/", flush=True)
+    print(f"{chapter.label} ({chapter.title}) on http://127.0.0.1:{args.port}/", flush=True)
     # The server replaces this process, so Ctrl-C and signals reach it directly.
     os.chdir(chapter.path)
     os.execve(sys.executable, [*flask, "run", "--host", "127.0.0.1", "--port", str(args.port)], env)
@@ -230,11 +236,11 @@ def cmd_check(args) -> int:
     chapter, folder = args.chapter, Path(args.dir).resolve()
     if not folder.is_dir():
         raise Problem(f"{folder} is not a folder")
-    print(f"checking {folder} against chapter {chapter.number} ({chapter.title})…", flush=True)
+    print(f"checking {folder} against {chapter.label} ({chapter.title})…", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         junit = Path(tmp) / "report.xml"
         subprocess.run(
-            [sys.executable, "-m", "pytest", "--chapter", str(chapter.number), "--chapter-dir",
+            [sys.executable, "-m", "pytest", "--chapter", chapter.name, "--chapter-dir",
              str(folder), "--no-coverage", "-q", "--tb=no", "--no-header", f"--junitxml={junit}",
              "tests"],
             cwd=ROOT,
@@ -265,7 +271,7 @@ def parser() -> argparse.ArgumentParser:
     top = OneLineParser(prog="workbook", description=__doc__)
     sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND",
                              parser_class=OneLineParser)
-    sub.add_parser("list", help="the chapters, their titles and the seed sections each covers"
+    sub.add_parser("list", help="the chapters, their titles and the book sections each covers"
                    ).set_defaults(func=cmd_list)
     p = sub.add_parser("checkout", help="write chapter N as a standalone folder that passes its tests")
     p.add_argument("chapter", type=chapter_arg, metavar="N")

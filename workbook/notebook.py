@@ -24,14 +24,12 @@ def use_chapter(number: int) -> None:
     """Make chapter `number` importable and work in a fresh folder with a throwaway SQLite database."""
     global _selected, _workdir
     chapter = chapters.get(number)
-    chapters.forget_chapter_modules()
-    sys.path[:] = [p for p in sys.path if not p.startswith(str(chapters.ROOT / "chapters"))]
-    sys.path.insert(0, str(chapter.path))
+    chapters.activate(chapter.path)
     _workdir = Path(tempfile.mkdtemp(prefix=f"workbook-{chapter.name}-"))
     os.chdir(_workdir)
     os.environ.update(
         DATABASE_URL=f"sqlite:///{_workdir / 'database.db'}",
-        FLASK_APP=chapter.app_import,
+        FLASK_APP=chapter.flask_app,
         WEBAPP_ENV="dev",
     )
     _selected = chapter
@@ -51,15 +49,15 @@ def flask(*args: str) -> int | None:
     chapter = _chapter()
     # The `flask` script beside this interpreter, so that help texts say "Usage: flask …" as in a terminal.
     script = Path(sys.executable).with_name("flask")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "flask"]
+    launcher = [str(script)] if script.exists() else None
     # One pipe for both streams, unbuffered: lines appear in the order a terminal would show them
     # (Alembic logs to stderr, commands print to stdout).
     result = subprocess.run(
-        [*command, "--app", chapter.app_import, *args],
+        chapter.flask_command(*args, launcher=launcher),
         cwd=chapter.path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
-    print(f"$ flask --app {chapter.app_import} {' '.join(args)}")
+    print(f"$ flask --app {chapter.flask_app} {' '.join(args)}")
     print(result.stdout.rstrip())
     return None if result.returncode == 0 else result.returncode
 

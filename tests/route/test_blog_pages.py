@@ -8,7 +8,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-pytestmark = [pytest.mark.route, pytest.mark.chapters(since=3)]
+pytestmark = pytest.mark.chapters(since=3)
 
 def titles(html: str) -> list[str]:
     """The post titles listed in the page's main column, in order."""
@@ -30,7 +30,7 @@ def test_home_lists_ten_newest_posts(make, client, db, models, url_for):
     assert "bootstrap" in html
 
 
-def test_later_pages(make, client, db, models, url_for):
+def test_later_pages_hold_the_older_posts(make, client, db, models, url_for):
     """Page 2 holds the next 10 posts and page 3 the last 5."""
     make.posts(25)
     assert titles(client.get(url_for("home", page=2)).get_data(as_text=True)) == [
@@ -41,7 +41,7 @@ def test_later_pages(make, client, db, models, url_for):
     assert f'href="{url_for("home", page=2)}"' in last
 
 
-def test_empty_blog(client, db, url_for):
+def test_empty_blog_says_no_posts_yet(client, db, url_for):
     """With no posts yet, the home page still answers and says so."""
     response = client.get(url_for("home"))
     assert response.status_code == 200

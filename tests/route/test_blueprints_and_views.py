@@ -2,7 +2,7 @@
 import pytest
 from sqlalchemy import select
 
-pytestmark = [pytest.mark.route, pytest.mark.chapters(since=4)]
+pytestmark = pytest.mark.chapters(since=4)
 
 
 def sign_in(client, user_id):
@@ -83,7 +83,7 @@ def test_500_page_keeps_the_layout(app, client, db):
     assert "500 · Something went wrong" in html and 'href="/blog/"' in html
 
 
-def test_generic_view_renders_its_template(client, db, url_for):
+def test_generic_view_answers_get_with_its_template(client, db, url_for):
     """GenericView answers GET and HEAD with its template; POST is not allowed (405)."""
     url = url_for("about")
     response = client.get(url)

@@ -1,7 +1,7 @@
 """Chapters 1–2 serve one page. From chapter 3 on, `/` is the blog."""
 import pytest
 
-pytestmark = [pytest.mark.route, pytest.mark.chapters(since=1, until=2)]
+pytestmark = pytest.mark.chapters(since=1, until=2)
 
 
 def test_home_says_hello(client):

@@ -2,7 +2,7 @@
 import pytest
 from sqlalchemy import select
 
-pytestmark = [pytest.mark.route, pytest.mark.chapters(since=6)]
+pytestmark = pytest.mark.chapters(since=6)
 
 
 def page(response) -> str:
@@ -68,7 +68,7 @@ def test_remember_me_sets_a_remember_cookie(client, auth):
     assert client.get_cookie("remember_token") is None
 
 
-def test_logout_logs_out(client, auth, url_for):
+def test_logout_signs_the_user_out(client, auth, url_for):
     """Logout (a POST from the navigation bar) logs the user out and says "You have been logged out."."""
     auth.user("ada")
     auth.login("ada")
@@ -123,7 +123,7 @@ def test_register_refuses_bad_input(client, db, models, auth, url_for, data, err
     assert db.session.scalars(select(models.User.username)).all() == ["taken"]
 
 
-def test_recaptcha_only_when_configured(app, client, db, url_for):
+def test_register_shows_recaptcha_only_when_configured(app, client, db, url_for):
     """The register page has no reCAPTCHA without keys, and Google's widget once both keys are set."""
     assert "g-recaptcha" not in page(client.get(url_for("main.register")))
     app.config.update(RECAPTCHA_PUBLIC_KEY="public-key", RECAPTCHA_PRIVATE_KEY="private-key")

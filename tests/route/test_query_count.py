@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import event
 
 
-pytestmark = [pytest.mark.route, pytest.mark.chapters(since=3)]
+pytestmark = pytest.mark.chapters(since=3)
 
 # The most queries a page may cost: its own, the tags' SELECT ... IN, the pagination count and the
 # sidebar's two. A relationship lazy-loaded per row adds at least one per post listed.

@@ -2,26 +2,15 @@
 
 Each test names the protection it proves; each was checked to fail with that protection removed.
 """
-import datetime
 
 import pytest
 from sqlalchemy import func, select
 
-pytestmark = [pytest.mark.route, pytest.mark.chapters(since=6)]
+pytestmark = pytest.mark.chapters(since=6)
 
 
 def page(response) -> str:
     return response.get_data(as_text=True)
-
-
-def add_post(db, models, title="A post", author=None):
-    post = models.Post(title)
-    post.text = "Some text."
-    post.publish_date = datetime.datetime(2015, 6, 1)
-    post.user = author
-    db.session.add(post)
-    db.session.commit()
-    return post
 
 
 def count(db, model):
@@ -32,10 +21,10 @@ def count(db, model):
 
 
 @pytest.fixture
-def everyone(db, models, auth):
+def everyone(make, auth):
     """A poster with a post, logged in."""
     poster = auth.user("poster", "poster")
-    post = add_post(db, models, "Mine", poster)
+    post = make.post("Mine", author=poster)
     auth.login("poster")
     return poster, post
 
@@ -43,7 +32,7 @@ def everyone(db, models, auth):
 FORGED = {"csrf_token": "forged"}
 
 
-def test_csrf_login_form(client, db, auth, url_for):
+def test_login_without_csrf_token_logs_nobody_in(client, db, auth, url_for):
     """A login POST without a valid CSRF token logs nobody in."""
     auth.user("ada")
     for data in ({}, FORGED):
@@ -54,7 +43,7 @@ def test_csrf_login_form(client, db, auth, url_for):
             assert "_user_id" not in session
 
 
-def test_csrf_register_form(client, db, models, url_for):
+def test_register_without_csrf_token_creates_nobody(client, db, models, url_for):
     """A registration POST without a valid CSRF token creates nobody."""
     for data in ({}, FORGED):
         response = client.post(url_for("main.register"), data={
@@ -63,7 +52,7 @@ def test_csrf_register_form(client, db, models, url_for):
     assert count(db, models.User) == 0
 
 
-def test_csrf_comment_form(client, db, models, everyone, url_for):
+def test_comment_with_a_forged_csrf_token_saves_nothing(client, db, models, everyone, url_for):
     """A comment POST without a valid CSRF token saves nothing."""
     _, post = everyone
     for data in ({}, FORGED):
@@ -73,7 +62,7 @@ def test_csrf_comment_form(client, db, models, everyone, url_for):
     assert count(db, models.Comment) == 0
 
 
-def test_csrf_new_post_form(client, db, models, everyone, url_for):
+def test_new_post_without_csrf_token_publishes_nothing(client, db, models, everyone, url_for):
     """A new-post POST without a valid CSRF token publishes nothing."""
     for data in ({}, FORGED):
         response = client.post(url_for("blog.new_post"), data={"title": "Forged", "text": "x", **data})
@@ -81,7 +70,7 @@ def test_csrf_new_post_form(client, db, models, everyone, url_for):
     assert count(db, models.Post) == 1
 
 
-def test_csrf_edit_post_form(client, db, models, everyone, url_for):
+def test_edit_without_csrf_token_changes_nothing(client, db, models, everyone, url_for):
     """An edit POST without a valid CSRF token changes nothing."""
     _, post = everyone
     for data in ({}, FORGED):
@@ -91,7 +80,7 @@ def test_csrf_edit_post_form(client, db, models, everyone, url_for):
     assert db.session.get(models.Post, post.id).title == "Mine"
 
 
-def test_csrf_logout_form(client, db, everyone, url_for):
+def test_logout_without_csrf_token_keeps_the_user_in(client, db, everyone, url_for):
     """A logout POST without a valid CSRF token is refused (400) and the user stays logged in."""
     for data in ({}, FORGED):
         assert client.post(url_for("main.logout"), data=data).status_code == 400
@@ -99,7 +88,7 @@ def test_csrf_logout_form(client, db, everyone, url_for):
         assert "_user_id" in session
 
 
-def test_every_form_is_covered(app, url_for):
+def test_every_posting_view_has_its_csrf_test(app, url_for):
     """Every view that accepts a POST is one of those whose CSRF check is tested above (or the JSON UserView)."""
     tested = {"main.login", "main.register", "main.logout", "blog.post", "blog.new_post",
               "blog.edit_post", "main.users"}
@@ -137,13 +126,10 @@ SCRIPT = '<script>alert("x")</script><b onmouseover="alert(1)">bold</b>'
 NAME = '<img src=x onerror=alert(1)>'  # a username: no "/", it is part of a URL
 
 
-def test_titles_texts_and_comments_are_escaped(client, db, models, url_for):
+def test_titles_texts_and_comments_are_escaped(client, make, url_for):
     """HTML and script in a title, a post's text, a comment and a username are shown as text."""
-    author = models.User(NAME)
-    post = add_post(db, models, SCRIPT, author)
-    post.text = SCRIPT
-    post.comments.append(models.Comment(name=SCRIPT, text=SCRIPT, date=datetime.datetime(2015, 6, 2)))
-    db.session.commit()
+    post = make.post(SCRIPT, author=NAME, text=SCRIPT)
+    make.comment(post, SCRIPT, name=SCRIPT)
     for url in (url_for("blog.home"), url_for("blog.post", post_id=post.id),
                 url_for("blog.user", username=NAME)):
         html = page(client.get(url))
@@ -224,7 +210,7 @@ def test_session_protection_drops_a_stolen_session(client, auth, url_for):
 
 
 @pytest.fixture
-def cast(db, models, auth):
+def cast(make, auth):
     """Users of every kind, and posts: `theirs` by author, `own` for each user who can have one."""
     users = {
         "default": auth.user("dee"),
@@ -232,8 +218,8 @@ def cast(db, models, auth):
         "author": auth.user("ava", "poster"),
         "admin": auth.user("root", "admin", "poster"),
     }
-    theirs = add_post(db, models, "Ava's post", users["author"])
-    own = {who: add_post(db, models, f"{who}'s own", user) for who, user in users.items()}
+    theirs = make.post("Ava's post", author=users["author"])
+    own = {who: make.post(f"{who}'s own", author=user) for who, user in users.items()}
     # "Another's" post: the author's for everyone but the author, whose is the poster's.
     another = {who: theirs.id for who in users} | {"author": own["poster"].id, "anonymous": theirs.id}
     return users, theirs, {who: post.id for who, post in own.items()}, another
@@ -251,7 +237,7 @@ MATRIX = {
 
 
 @pytest.mark.parametrize("who", MATRIX)
-def test_authorization_matrix(client, auth, url_for, cast, who):
+def test_each_role_may_view_create_and_edit_as_the_matrix_says(client, auth, url_for, cast, who):
     """Viewing, creating, editing another's post and one's own answer as the matrix says, role by role."""
     users, theirs, own, another = cast
     if who != "anonymous":

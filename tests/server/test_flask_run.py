@@ -1,12 +1,11 @@
 """`flask run`, the command the book's `python manage.py server` became, serves the chapter."""
 import os
 import subprocess
-import sys
 import urllib.request
 
 import pytest
 
-pytestmark = [pytest.mark.server, pytest.mark.chapters(since=1)]
+pytestmark = pytest.mark.chapters(since=1)
 
 
 def test_flask_run_serves_the_app(chapter, chapter_code, tmp_path, serve_command):
@@ -15,11 +14,11 @@ def test_flask_run_serves_the_app(chapter, chapter_code, tmp_path, serve_command
     code = chapter_code
     if (code / "migrations").is_dir():  # from chapter 3 the home page reads the database
         subprocess.run(
-            [sys.executable, "-m", "flask", "--app", chapter.app_import, "db", "upgrade"],
+            chapter.flask_command("db", "upgrade"),
             cwd=code, env=env, check=True, capture_output=True,
         )
     url = serve_command(
-        lambda port: [sys.executable, "-m", "flask", "--app", chapter.app_import, "run", "--port", str(port)],
+        lambda port: chapter.flask_command("run", "--port", str(port)),
         cwd=code, env=env,
     )
     with urllib.request.urlopen(url + "/") as response:

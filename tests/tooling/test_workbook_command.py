@@ -22,12 +22,12 @@ def workbook(*args, **kwargs):
 
 
 def test_list_names_every_chapter_and_its_sections(capsys):
-    """`workbook list` prints every chapter with its title and the seed sections it covers."""
+    """`workbook list` prints every chapter with its title and the book sections it covers."""
     assert cli.main(["list"]) == 0
     out = capsys.readouterr().out
     for chapter in chapters.CHAPTERS:
         assert f"{chapter.number:>2}  {chapter.title}" in out
-        assert (" · ".join(chapter.sections) or "(not in the seed notes)") in out
+        assert f"book sections: {' · '.join(chapter.sections)}" in out
 
 
 def test_unknown_chapter_is_one_line():
@@ -67,9 +67,9 @@ def test_checkout_installs_and_passes_on_its_own(number, tmp_path):
     assert result.returncode == 0, result.stderr
     chapter = chapters.get(number)
     for name in ("README.md", "requirements.txt", "constraints.txt", "conftest.py", "pytest.ini",
-                 chapter.notebook.name, "tests"):
+                 chapter.notebook.name, "workbook_tests"):
         assert (dest / name).exists(), name
-    assert not (dest / "tests" / "tooling").exists()
+    assert not (dest / "workbook_tests" / "tooling").exists()
     venv = tmp_path / "venv"
     uv = [sys.executable, "-m", "uv"]
     subprocess.run([*uv, "venv", "-q", "--python", sys.executable, str(venv)], check=True)
@@ -155,8 +155,7 @@ def test_every_chapter_has_its_folder_readme_and_notebook():
         assert chapter.path.is_dir(), chapter.name
         assert "## Book → today" in (chapter.path / "README.md").read_text(), chapter.name
         assert chapter.notebook.exists(), chapter.name
-        entry_point = "main.py" if chapter.shape == "module" else "webapp/__init__.py"
-        assert (chapter.path / entry_point).exists(), chapter.name
+        assert (chapter.path / chapter.entry_point).exists(), chapter.name
 
 
 def test_readme_chapter_table_lists_every_chapter():

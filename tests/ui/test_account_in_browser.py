@@ -4,7 +4,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-pytestmark = [pytest.mark.ui, pytest.mark.chapters(since=6)]
+pytestmark = pytest.mark.chapters(since=6)
 
 
 def fill(browser, **fields):

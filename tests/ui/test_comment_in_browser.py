@@ -6,19 +6,13 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-pytestmark = [pytest.mark.ui, pytest.mark.chapters(since=3)]
+pytestmark = pytest.mark.chapters(since=3)
 
 
-def test_click_to_a_post_and_comment(app, models, browser, live_server):
+def test_click_to_a_post_and_comment(make, browser, live_server):
     """From the home page, Chromium clicks a post's title, fills in the comment form and sees the comment."""
-    db = app.extensions["sqlalchemy"]
-    with app.app_context():
-        for n in range(3):
-            post = models.Post(f"Browser post {n}")
-            post.text = f"Text {n}"
-            post.publish_date = datetime.datetime(2015, 1, 1 + n)
-            db.session.add(post)
-        db.session.commit()
+    for n in range(3):
+        make.post(f"Browser post {n}", text=f"Text {n}", date=datetime.datetime(2015, 1, 1 + n))
     browser.get(live_server + "/")
     assert browser.find_element(By.CSS_SELECTOR, "a.navbar-brand").text == "My Blog"
     browser.find_element(By.LINK_TEXT, "Browser post 1").click()

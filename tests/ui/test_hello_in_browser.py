@@ -2,7 +2,7 @@
 import pytest
 from selenium.webdriver.common.by import By
 
-pytestmark = [pytest.mark.ui, pytest.mark.chapters(since=1, until=2)]
+pytestmark = pytest.mark.chapters(since=1, until=2)
 
 
 def test_browser_shows_hello_heading(browser, live_server):

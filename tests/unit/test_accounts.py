@@ -2,7 +2,7 @@
 import pytest
 from sqlalchemy import select
 
-pytestmark = [pytest.mark.unit, pytest.mark.chapters(since=6)]
+pytestmark = pytest.mark.chapters(since=6)
 
 
 def test_password_is_stored_as_a_bcrypt_hash(db, models):
@@ -55,7 +55,7 @@ def test_new_user_gets_the_default_role(db, models):
     assert repr(default) == "<Role 'default'>"
 
 
-def test_the_three_roles_exist(db, models):
+def test_a_new_database_holds_the_three_roles(db, models):
     """A new database holds the book's roles: admin, poster and default."""
     names = db.session.scalars(select(models.Role.name).order_by(models.Role.name)).all()
     assert names == ["admin", "default", "poster"]
@@ -70,7 +70,7 @@ def test_usernames_are_unique(db, models):
         db.session.commit()
 
 
-def test_user_mixin_properties(db, models):
+def test_a_user_is_authenticated_active_and_not_anonymous(db, models):
     """A user is authenticated, active and not anonymous (properties, as in today's Flask-Login)."""
     user = models.User("ada")
     db.session.add(user)
@@ -89,7 +89,7 @@ def test_user_loader_finds_the_user_by_id(app, db, models):
     assert loader("999") is None
 
 
-def test_login_manager_settings(app):
+def test_strangers_are_sent_to_login_with_the_books_message(app):
     """Flask-Login sends strangers to main.login with the book's message, and guards sessions strongly."""
     manager = app.login_manager
     assert manager.login_view == "main.login"
@@ -98,7 +98,7 @@ def test_login_manager_settings(app):
         "Please login to access this page", "info")
 
 
-def test_add_role_command(db, models, runner):
+def test_add_role_gives_a_user_a_role(db, models, runner):
     """`flask add-role NAME ROLE` gives a user a role; an unknown user or role is an error."""
     db.session.add(models.User("ada"))
     db.session.commit()

@@ -1,13 +1,12 @@
 """Chapter 5 on: the app is a package built by `create_app`, its config picked by WEBAPP_ENV."""
 import os
 import subprocess
-import sys
 
 import pytest
 
 from workbook import chapters
 
-pytestmark = [pytest.mark.unit, pytest.mark.chapters(since=5)]
+pytestmark = pytest.mark.chapters(since=5)
 
 
 @pytest.fixture
@@ -59,12 +58,12 @@ def test_unknown_environment_exits_naming_the_valid_ones(webapp, monkeypatch):
     ("staging", {}, "use one of dev, prod, test"),
     ("prod", {}, "no SECRET_KEY"),
 ])
-def test_flask_command_refuses_in_one_line(chapter, request, tmp_path, env, extra, message):
+def test_flask_command_refuses_in_one_line(chapter, chapter_code, tmp_path, env, extra, message):
     """`flask --app webapp routes` with a bad WEBAPP_ENV, or prod without SECRET_KEY, exits with one clear line."""
     environ = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
     result = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", chapter.app_import, "routes"],
-        cwd=request.config.workbook_code, capture_output=True, text=True,
+        chapter.flask_command("routes"),
+        cwd=chapter_code, capture_output=True, text=True,
         env={**environ, "WEBAPP_ENV": env, "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}", **extra},
     )
     assert result.returncode == 1
@@ -95,7 +94,7 @@ def test_two_apps_side_by_side(webapp, tmp_path):
             db.engine.dispose()
 
 
-def test_static_files_are_in_the_package(client):
+def test_package_serves_its_static_files(client):
     """The package serves its own static files (webapp/static) at /static."""
     response = client.get("/static/css/site.css")
     assert response.status_code == 200

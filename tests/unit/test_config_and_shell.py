@@ -1,10 +1,10 @@
 """Configuration objects and the `flask shell` context (the book's manage.py, on the Flask CLI)."""
 import pytest
 
-pytestmark = [pytest.mark.unit, pytest.mark.chapters(since=1)]
+pytestmark = pytest.mark.chapters(since=1)
 
 
-def test_config_classes(config_module):
+def test_dev_config_has_debug_on_and_prod_off(config_module):
     """DevConfig turns debug on; ProdConfig does not."""
     assert config_module.DevConfig.DEBUG is True
     assert not getattr(config_module.ProdConfig, "DEBUG", False)
@@ -13,7 +13,7 @@ def test_config_classes(config_module):
 
 
 @pytest.mark.chapters(since=1, until=4)
-def test_app_loads_dev_config(app):
+def test_app_runs_with_debug_on_from_dev_config(app):
     """The app is configured from DevConfig with from_object: debug is on."""
     assert app.config["DEBUG"] is True
 

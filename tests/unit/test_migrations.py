@@ -1,23 +1,22 @@
 """The chapter's Flask-Migrate scripts build the schema the models describe, on all three databases."""
 import os
 import subprocess
-import sys
 
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-pytestmark = [pytest.mark.unit, pytest.mark.chapters(since=2)]
+pytestmark = pytest.mark.chapters(since=2)
 
 
 @pytest.fixture
-def migrated(make_app, any_database_url, request):
+def migrated(make_app, any_database_url, chapter_code):
     """The chapter's app on an empty database, with a function to run `flask db` steps on it."""
     import flask_migrate
 
     app = make_app(any_database_url)
-    directory = str(request.config.workbook_code / "migrations")
+    directory = str(chapter_code / "migrations")
 
     def step(command: str, revision: str):
         with app.app_context():
@@ -74,12 +73,12 @@ def test_downgrade_and_upgrade_keep_users(migrated):
     assert "post" in table_names(app)
 
 
-def test_flask_db_upgrade_command(chapter, request, tmp_path):
+def test_flask_db_upgrade_creates_the_database(chapter, chapter_code, tmp_path):
     """`flask db upgrade`, typed in the chapter's folder, creates the database file it is pointed at."""
     database = tmp_path / "cli.db"
     result = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", chapter.app_import, "db", "upgrade"],
-        cwd=request.config.workbook_code, capture_output=True, text=True,
+        chapter.flask_command("db", "upgrade"),
+        cwd=chapter_code, capture_output=True, text=True,
         env={**os.environ, "DATABASE_URL": f"sqlite:///{database}", "WEBAPP_ENV": "dev"},
     )
     assert result.returncode == 0, result.stderr

@@ -4,11 +4,12 @@ The book wrote `Model.query…`; these use SQLAlchemy 2's `select()` through `db
 workbook's snapshots and notebooks do.
 """
 import datetime
+import importlib
 
 import pytest
 from sqlalchemy import not_, or_, select, update
 
-pytestmark = [pytest.mark.unit, pytest.mark.chapters(since=2)]
+pytestmark = pytest.mark.chapters(since=2)
 
 
 @pytest.fixture
@@ -29,7 +30,7 @@ def test_user_is_created_and_read_back(db, models):
     assert [repr(user) for user in users] == ["<User 'fake_name'>"]
 
 
-def test_reading_queries(db, models, users):
+def test_all_limit_order_first_and_get_read_what_the_book_says(db, models, users):
     """all, limit, order_by ascending and descending, first and get by id return what the book says."""
     User = models.User
     assert len(db.session.scalars(select(User)).all()) == 3
@@ -43,7 +44,7 @@ def test_reading_queries(db, models, users):
     assert db.session.get(User, 999) is None
 
 
-def test_pagination(db, models):
+def test_paginate_splits_posts_into_pages_of_ten(db, models):
     """db.paginate splits 25 posts into pages of 10: 3 pages, the last holding 5."""
     db.session.add_all(models.Post(title=f"post {n}") for n in range(25))
     db.session.commit()
@@ -54,7 +55,7 @@ def test_pagination(db, models):
     assert [p.title for p in last.items] == [f"post {n}" for n in range(20, 25)]
 
 
-def test_filtering_queries(db, models, users):
+def test_filters_select_the_rows_the_book_says(db, models, users):
     """filter_by, filter with >, in_, == None, not_ and or_ select the rows the book says."""
     User = models.User
     by_name = db.session.scalars(select(User).filter_by(username="fake_name")).all()
@@ -73,7 +74,7 @@ def test_filtering_queries(db, models, users):
     assert {u.username for u in either} == {"fake_name", "bob"}
 
 
-def test_bulk_update_and_delete(db, models, users):
+def test_bulk_update_changes_rows_and_delete_removes_them(db, models, users):
     """A bulk update changes the matching rows; a deleted user is gone after commit."""
     User = models.User
     db.session.execute(update(User).where(User.username == "alice").values(password="secret"))
@@ -84,7 +85,7 @@ def test_bulk_update_and_delete(db, models, users):
     assert {u.username for u in db.session.scalars(select(User))} == {"fake_name", "alice"}
 
 
-def test_one_to_many(db, models):
+def test_a_post_given_a_user_is_among_their_posts(db, models):
     """A post given a user appears in user.posts, and post.user points back (backref)."""
     user = models.User(username="author")
     post = models.Post(title="First post")
@@ -100,7 +101,7 @@ def test_one_to_many(db, models):
     assert repr(post) == "<Post 'First post'>"
 
 
-def test_many_to_many(db, models):
+def test_a_tag_lists_its_posts_and_a_post_its_tags(db, models):
     """A tag on two posts lists both, and each post lists its tags (through post_tags)."""
     python, flask = models.Tag("Python"), models.Tag("Flask")
     one, two = models.Post("one"), models.Post("two")
@@ -115,7 +116,7 @@ def test_many_to_many(db, models):
     assert len(linked) == 3
 
 
-def test_identity_map(db, models, users):
+def test_one_row_is_one_object_in_a_session(db, models, users):
     """Two loads of the same row in one session give the very same object."""
     User = models.User
     by_id = db.session.get(User, users[0].id)
@@ -133,11 +134,11 @@ def test_rollback_discards_uncommitted_changes(db, models, users):
     assert "ghost" not in names
 
 
-def test_models_round_trip_on_every_database(make_app, any_database_url):
+def test_models_round_trip_on_every_database(make_app, any_database_url, chapter):
     """Users, posts, comments and tags are stored and read back the same on SQLite, PostgreSQL and MariaDB."""
     app = make_app(any_database_url)
     db = app.extensions["sqlalchemy"]
-    models = __import__("main") if "main" in app.import_name else __import__("webapp.models").models
+    models = importlib.import_module(chapter.models)
     with app.app_context():
         db.create_all()
         try:

@@ -2,10 +2,10 @@
 import pytest
 from sqlalchemy import func, select
 
-pytestmark = [pytest.mark.unit, pytest.mark.chapters(since=3)]
+pytestmark = pytest.mark.chapters(since=3)
 
 
-def test_seed_adds_demo_data(runner, db, models):
+def test_seed_adds_dated_tagged_posts_with_progress(runner, db, models):
     """`flask seed --posts 150` adds users, tags and 150 dated, tagged posts, reporting its progress."""
     result = runner.invoke(args=["seed", "--users", "3", "--posts", "150", "--tags", "4"])
     assert result.exit_code == 0, result.output

@@ -1,0 +1,159 @@
+"""The chapter's app and what a test does with it, in the style of Flask's tutorial (flaskr) fixtures:
+`app` on a fresh database, its `client` and CLI `runner`, `db` and the chapter's `models`."""
+from __future__ import annotations
+
+import importlib
+import re
+
+import pytest
+
+from workbook import chapters
+
+
+class CompiledTemplates:
+    """A Jinja bytecode cache shared by every app the session builds. Each test gets an app (and a
+    Jinja environment) of its own, which would compile every template again; keyed by the template's
+    source checksum, a changed template is compiled anew."""
+
+    def __init__(self):
+        from jinja2 import BytecodeCache
+
+        class InMemory(BytecodeCache):
+            def __init__(self):
+                self.stored = {}
+
+            def load_bytecode(self, bucket):
+                if bucket.key in self.stored:
+                    bucket.bytecode_from_string(self.stored[bucket.key])
+
+            def dump_bytecode(self, bucket):
+                self.stored[bucket.key] = bucket.bytecode_to_string()
+
+        self.cache = InMemory()
+
+
+@pytest.fixture(scope="session")
+def compiled_templates():
+    return CompiledTemplates().cache
+
+
+@pytest.fixture
+def database_url(tmp_path):
+    """A throwaway SQLite file for one test; override to use another database."""
+    return f"sqlite:///{tmp_path / 'test.db'}"
+
+
+@pytest.fixture
+def make_app(chapter, monkeypatch, compiled_templates):
+    """Build the chapter's app (testing on) against a database URL, the way its own code reads it."""
+    built = []
+
+    def make(url: str, config: str = "TestConfig"):
+        monkeypatch.setenv("DATABASE_URL", url)
+        app = chapters.load_app(chapter, config)
+        app.config.update(TESTING=True)
+        app.jinja_env.bytecode_cache = compiled_templates
+        built.append(app)
+        return app
+
+    yield make
+    for app in built:
+        db = app.extensions.get("sqlalchemy")
+        if db is not None:
+            with app.app_context():
+                db.session.remove()
+                for engine in db.engines.values():
+                    engine.dispose()
+
+
+@pytest.fixture
+def app(make_app, database_url):
+    """The chapter's app, testing on, with its tables created in a fresh database."""
+    app = make_app(database_url)
+    db = app.extensions.get("sqlalchemy")
+    if db is not None:
+        with app.app_context():
+            db.create_all()
+    return app
+
+
+@pytest.fixture
+def db(app):
+    """The app's Flask-SQLAlchemy object, inside an app context."""
+    if "sqlalchemy" not in app.extensions:
+        pytest.skip("this chapter has no database")
+    with app.app_context():
+        yield app.extensions["sqlalchemy"]
+
+
+@pytest.fixture
+def models(app, chapter):
+    """The module that holds the chapter's models (main.py, or webapp.models from chapter 5)."""
+    return importlib.import_module(chapter.models)
+
+
+@pytest.fixture
+def config_module(app, chapter):
+    """The chapter's configuration module (config.py, or webapp.config from chapter 5)."""
+    return importlib.import_module(chapter.config)
+
+
+@pytest.fixture
+def client(app):
+    """The app's test client; each request gets a fresh `g`, as under a real server.
+
+    Flask reuses an app context that is already pushed (the `db` fixture keeps one open for the
+    test's own queries), and `g` lives on it: what one request left on `g` (Flask-Login's user,
+    Flask-Principal's identity) would carry into the next. The database session stays shared.
+    """
+    import flask.globals
+    from flask.testing import FlaskClient
+
+    class FreshContextClient(FlaskClient):
+        def open(self, *args, **kwargs):
+            context = flask.globals._cv_app.get(None)
+            if context is None or context.app is not self.application:
+                return super().open(*args, **kwargs)
+            kept, context.g = context.g, self.application.app_ctx_globals_class()
+            try:
+                return super().open(*args, **kwargs)
+            finally:
+                context.g = kept
+
+    app.test_client_class = FreshContextClient
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """The app's `flask` command, run in-process (Click's test runner)."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def url_for(app):
+    """url_for by the view's own name, whichever blueprint holds it (`home` finds `blog.home`)."""
+    import flask
+
+    def build(name: str, **values) -> str:
+        endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+        matches = {e for e in endpoints if e == name or e.rsplit(".", 1)[-1] == name}
+        if len(matches) != 1:
+            raise LookupError(f"no single endpoint named {name!r} among {sorted(endpoints)}")
+        with app.test_request_context():
+            return flask.url_for(matches.pop(), **values)
+
+    return build
+
+
+@pytest.fixture
+def csrf_token(client):
+    """The CSRF token of the (first) form on a page, fetched with the client as a browser would."""
+
+    def token(path: str) -> str:
+        html = client.get(path).get_data(as_text=True)
+        found = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html)
+        assert found, f"{path} has no form with a CSRF token"
+        return found.group(1)
+
+    return token
