@@ -1,16 +1,49 @@
-"""A real server thread and a real browser: shared by the test fixtures, the notebooks and the benchmark.
+"""A real server thread, a real browser and the real databases: shared by the test fixtures, the
+notebooks and the benchmark, with one rule for what is missing (on a laptop, say so; in CI, fail).
 
-Standard library at import time (a standalone checkout copies this module); werkzeug and Selenium are
-imported when used.
+Standard library at import time (a standalone checkout copies this module); werkzeug, Selenium and
+SQLAlchemy are imported when used.
 """
 from __future__ import annotations
 
+import functools
+import logging
+import os
+import shutil
 import socket
+import sys
 import threading
+import uuid
 from contextlib import contextmanager
+from pathlib import Path
 
+# Debian's pair, what CI installs: tried first.
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
+INSTALL_CHROMIUM = ("install Chrome or Chromium and its chromedriver "
+                    "(Debian: apt-get install chromium chromium-driver)")
+
+# A notebook's one-line note that something is missing carries this MIME type beside its text: the
+# harness tells the note from ordinary output by it (workbook.testing.services).
+MISSING_MIME = "application/vnd.workbook.missing+json"
+
+SERVICE_URLS = {
+    "postgresql": os.environ.get(
+        "WORKBOOK_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+    ),
+    "mariadb": os.environ.get("WORKBOOK_MARIADB_URL", "mysql+pymysql://root@127.0.0.1:3306/test"),
+}
+SERVICE_NAMES = {"postgresql": "PostgreSQL", "mariadb": "MariaDB"}
+SERVICE_SETTINGS = {"postgresql": "WORKBOOK_POSTGRES_URL", "mariadb": "WORKBOOK_MARIADB_URL"}
+
+
+def in_ci() -> bool:
+    """CI=true: nothing may be missing, and nothing skips."""
+    return os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
+
+
+class Unavailable(RuntimeError):
+    """Chromium or a database server is not on this machine (the message says which, in one line)."""
 
 
 def free_port() -> int:
@@ -43,13 +76,88 @@ def serving(app, quiet: bool = False):
         thread.join()
 
 
+# --------------------------------------------------------------------------- the browser
+
+
+def find_chromium() -> tuple[str, str] | None:
+    """(browser, chromedriver) of a Chrome or Chromium that Selenium can drive here, or None.
+
+    WORKBOOK_CHROMIUM (and WORKBOOK_CHROMEDRIVER) name them, and then nothing else is tried; else
+    Debian's pair; else what Selenium Manager finds on this machine, asked offline: it looks in the
+    platform's usual places and on PATH, and never downloads a driver or a browser.
+    """
+    return _find_chromium(os.environ.get("WORKBOOK_CHROMIUM"), os.environ.get("WORKBOOK_CHROMEDRIVER"))
+
+
+@functools.lru_cache(maxsize=None)
+def _find_chromium(browser: str | None, driver: str | None) -> tuple[str, str] | None:
+    if browser or driver:  # named: that one or none
+        if browser and not Path(browser).is_file() or driver and not Path(driver).is_file():
+            return None
+        if browser and driver:
+            return browser, driver
+        found = _selenium_manager(browser)
+        return None if found is None else (found[0], driver or found[1])
+    if Path(CHROMIUM).is_file() and Path(CHROMEDRIVER).is_file():
+        return CHROMIUM, CHROMEDRIVER
+    # Google Chrome where its installer puts it (Selenium Manager knows each platform's places),
+    # then a Chromium it may not look for by itself.
+    for candidate in (None, *_chromium_candidates()):
+        found = _selenium_manager(candidate)
+        if found is not None:
+            return found
+    return None
+
+
+def _chromium_candidates() -> list[str]:
+    names = [shutil.which(name) for name in ("chromium", "chromium-browser")]
+    if sys.platform == "darwin":
+        names.append("/Applications/Chromium.app/Contents/MacOS/Chromium")
+    elif sys.platform == "win32":
+        names.append(os.path.expandvars(r"%LOCALAPPDATA%\Chromium\Application\chrome.exe"))
+    return [name for name in names if name and Path(name).is_file()]
+
+
+def _selenium_manager(browser_path: str | None) -> tuple[str, str] | None:
+    """Ask Selenium Manager, offline (no download, no usage statistics), for a browser and driver."""
+    try:
+        from selenium.webdriver.common.selenium_manager import SeleniumManager
+    except ImportError:
+        return None
+    args = ["--browser", "chrome", "--offline", "--avoid-stats", "--avoid-browser-download"]
+    if browser_path:
+        args += ["--browser-path", browser_path]
+    log = logging.getLogger("selenium.webdriver.common.selenium_manager")
+    level = log.level
+    log.setLevel(logging.ERROR)  # its warnings ("offline: cannot…") would land in a notebook's output
+    try:
+        result = SeleniumManager().binary_paths(args)
+    except Exception:  # WebDriverException, or no Selenium Manager for this platform
+        return None
+    finally:
+        log.setLevel(level)
+    browser, driver = result.get("browser_path"), result.get("driver_path")
+    if browser and driver and Path(browser).is_file() and Path(driver).is_file():
+        return browser, driver
+    return None
+
+
 def chromium(width: int = 1280, height: int = 900):
-    """Headless Debian Chromium driven by Debian's chromedriver (never a downloaded one)."""
+    """Headless Chrome or Chromium (see find_chromium: never a downloaded one).
+
+    Unavailable when there is none, or when the one found does not start (a chromedriver of another
+    version, say).
+    """
     from selenium import webdriver
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.chrome.service import Service
 
+    found = find_chromium()
+    if found is None:
+        raise Unavailable("no Chromium found")
+    browser, driver = found
     options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
+    options.binary_location = browser
     # The background-networking flags keep Chromium from calling out of this machine.
     for argument in (
         "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
@@ -57,4 +165,49 @@ def chromium(width: int = 1280, height: int = 900):
         "--disable-sync", "--hide-scrollbars", f"--window-size={width},{height}",
     ):
         options.add_argument(argument)
-    return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    try:
+        # The driver's path is given, so Selenium does not call Selenium Manager (which may download).
+        return webdriver.Chrome(service=Service(driver), options=options)
+    except WebDriverException as error:
+        reason = (error.msg or type(error).__name__).strip().splitlines()[0]
+        raise Unavailable(f"{browser} did not start with {driver}: {reason}") from None
+
+
+# --------------------------------------------------------------------------- the databases
+
+
+def service_address(service: str) -> str:
+    """"PostgreSQL at 127.0.0.1:5432": what a one-line note names."""
+    from sqlalchemy import make_url
+
+    url = make_url(SERVICE_URLS[service])
+    return f"{SERVICE_NAMES[service]} at {url.host}:{url.port}"
+
+
+@contextmanager
+def fresh_database(service: str):
+    """A database of its own on `service` ("postgresql", "mariadb"): yields its URL, drops it after.
+
+    Unavailable, saying where it was looked for, when the server does not answer.
+    """
+    import sqlalchemy as sa
+
+    admin_url = sa.make_url(SERVICE_URLS[service])
+    engine = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        connection = engine.connect()
+    except sa.exc.OperationalError as error:
+        engine.dispose()
+        raise Unavailable(f"no {service_address(service)}: {str(error.orig).strip().splitlines()[0]}"
+                          ) from None
+    name = f"workbook_{uuid.uuid4().hex[:12]}"
+    try:
+        with connection:
+            connection.execute(sa.text(f"CREATE DATABASE {name}"))
+            try:
+                yield admin_url.set(database=name).render_as_string(hide_password=False)
+            finally:
+                force = " WITH (FORCE)" if service == "postgresql" else ""
+                connection.execute(sa.text(f"DROP DATABASE {name}{force}"))
+    finally:
+        engine.dispose()

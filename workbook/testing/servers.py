@@ -3,7 +3,6 @@ live_server), a command that serves HTTP (`flask run`, `workbook run`), local OA
 social logins, and headless Chromium."""
 from __future__ import annotations
 
-import os
 import subprocess
 import time
 import urllib.error
@@ -66,10 +65,11 @@ def provider():
 
 @pytest.fixture(scope="session")
 def chromium():
-    """One headless Debian Chromium for the session, driven by Debian's chromedriver."""
-    if not (os.path.exists(live.CHROMIUM) and os.path.exists(live.CHROMEDRIVER)):
-        need("Chromium is not installed: apt-get install -y chromium chromium-driver")
-    driver = live.chromium()
+    """One headless Chromium for the session: Debian's, or a Chrome or Chromium found on this machine."""
+    try:
+        driver = live.chromium()
+    except live.Unavailable as missing:
+        need(f"{missing}: {live.INSTALL_CHROMIUM}")
     yield driver
     driver.quit()
 
