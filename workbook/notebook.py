@@ -1,20 +1,33 @@
-"""What a chapter notebook calls: pick the chapter, run its `flask` commands, look at its pages.
+"""What a chapter notebook calls: pick the chapter, show its code, run its `flask` commands, look at
+its pages, try it on the other databases.
 
-    from workbook.notebook import use_chapter
+    from workbook.notebook import use_chapter, show_source
     use_chapter(2)
+    show_source("main.py", "User")
 
-Standard library at import time (a standalone checkout copies this module); Selenium and IPython are
-imported only by `show_page`.
+What this machine lacks (Chromium, PostgreSQL, MariaDB) is one line in the cell's output on a laptop,
+and the rest of the notebook runs; in CI (`CI=true`) it is an error, as in the suites.
+
+    python -m workbook.notebook refresh 3      # re-run chapter 3's notebook, store its outputs
+    python -m workbook.notebook refresh all
+
+Standard library at import time (a standalone checkout copies this module); IPython, Selenium,
+SQLAlchemy and nbclient are imported when used.
 """
 from __future__ import annotations
 
+import argparse
+import ast
+import contextlib
 import os
+import re
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
-from workbook import chapters
+from workbook import chapters, live
 
 _selected: chapters.Chapter | None = None
 _workdir: Path | None = None
@@ -44,47 +57,306 @@ def _chapter() -> chapters.Chapter:
     return _selected
 
 
-def flask(*args: str) -> int | None:
-    """Run `flask --app <chapter> ARGS…` in the chapter's folder, as a reader would in a terminal."""
+def flask(*args: str, database: str | None = None) -> int | None:
+    """Run `flask --app <chapter> ARGS…` in the chapter's folder, as a reader would in a terminal.
+
+    `database`: a database URL for this command (DATABASE_URL), instead of the notebook's SQLite file.
+    """
     chapter = _chapter()
     # The `flask` script beside this interpreter, so that help texts say "Usage: flask …" as in a terminal.
     script = Path(sys.executable).with_name("flask")
     launcher = [str(script)] if script.exists() else None
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    prompt = "$ "
+    if database is not None:
+        env["DATABASE_URL"] = database
+        prompt = f"$ DATABASE_URL={database} "
     # One pipe for both streams, unbuffered: lines appear in the order a terminal would show them
     # (Alembic logs to stderr, commands print to stdout).
     result = subprocess.run(
         chapter.flask_command(*args, launcher=launcher),
-        cwd=chapter.path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        cwd=chapter.path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
     )
-    print(f"$ flask --app {chapter.flask_app} {' '.join(args)}")
+    print(f"{prompt}flask --app {chapter.flask_app} {' '.join(args)}")
     print(result.stdout.rstrip())
     return None if result.returncode == 0 else result.returncode
 
 
-def show_page(app, path: str = "/", width: int = 1000, height: int = 600, actions=None):
+# --------------------------------------------------------------------------- the chapter's code
+
+LANGUAGES = {".py": "python", ".html": "jinja", ".css": "css", ".ini": "ini", ".toml": "toml",
+             ".mako": "mako", ".md": "markdown"}
+# Between two pieces of a file that are not next to each other.
+GAPS = {".py": "# …", ".html": "{# … #}"}
+
+
+def show_source(path: str, *names: str) -> None:
+    """Show a file of the chapter's code, or only some of its definitions, as they are on disk.
+
+    `path` is relative to the chapter's folder ("main.py", "webapp/models.py", "templates/home.html").
+    `names` picks pieces, shown in the file's order with the comments just above them:
+      - Python: a class, function or assignment (`"User"`, `"tags"`), a method (`"UserView.get"`), a
+        function defined inside another (`"on_identity_loaded"`); or, failing those, the top-level
+        statements that start with the text (`"app.add_url_rule"`). An assignment or statement comes
+        with the lines right under it, up to a blank line (`"login_manager"` and its settings);
+      - a template: a macro (`"render_pagination"`) or a block (`"body"`).
+    Jupyter shows it highlighted (Markdown); the plain text beside it is what nbval compares.
+    """
+    title, code, language = _source(path, names)
+    plain = f"{title}\n\n{code}"
+    fence = "`" * max(3, 1 + max((len(run) for run in re.findall(r"`+", code)), default=0))
+    markdown = f"`{title}`\n\n{fence}{language}\n{code}\n{fence}"
+    try:
+        from IPython.display import display
+    except ImportError:
+        print(plain)
+        return
+    display({"text/plain": plain, "text/markdown": markdown}, raw=True)
+
+
+def source_text(path: str, *names: str) -> str:
+    """The code `show_source(path, *names)` shows, as text."""
+    return _source(path, names)[1]
+
+
+def _source(path: str, names: tuple[str, ...]) -> tuple[str, str, str]:
+    """(title, code, language) of what `show_source` shows."""
+    file = _chapter().path / path
+    text = file.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    if names:
+        find = _python_spans if file.suffix == ".py" else _template_spans
+        spans = sorted(span for name in names for span in find(text, name, path))
+    else:
+        spans = [(0, len(lines))]
+    merged: list[tuple[int, int]] = []
+    for start, stop in spans:  # pieces next to each other (blank lines between) are shown as one
+        if merged and (start <= merged[-1][1]
+                       or not any(line.strip() for line in lines[merged[-1][1]:start])):
+            merged[-1] = (merged[-1][0], max(merged[-1][1], stop))
+        else:
+            merged.append((start, stop))
+    pieces = ["\n".join(lines[start:stop]).strip("\n") for start, stop in merged]
+    code = f"\n\n{GAPS.get(file.suffix, '…')}\n\n".join(pieces)
+    title = path + (f": {', '.join(names)}" if names else "")
+    return title, code, LANGUAGES.get(file.suffix, "")
+
+
+def _python_spans(text: str, name: str, path: str) -> list[tuple[int, int]]:
+    """(first line, line after the last) of each piece `name` names, 0-based."""
+    lines = text.splitlines()
+    tree = ast.parse(text)
+    nodes = _definitions(tree.body, name.split("."))
+    if not nodes and "." not in name:  # defined inside a function or class
+        nodes = [node for outer in ast.walk(tree) if outer is not tree
+                 for node in _definitions(getattr(outer, "body", []), [name])]
+    if not nodes:  # top-level statements that start with the text
+        nodes = [node for node in tree.body if lines[node.lineno - 1].lstrip().startswith(name)]
+    if not nodes:
+        raise LookupError(f"{path} has no definition or statement named {name!r}")
+    spans = []
+    for node in nodes:
+        start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])]) - 1
+        while start > 0 and lines[start - 1].lstrip().startswith("#"):
+            start -= 1  # the comments that say why belong to it
+        stop = node.end_lineno
+        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.Expr)) and node in tree.body:
+            # An object and what is done to it next: `login_manager = LoginManager()` and the
+            # settings under it, up to a blank line or a definition.
+            for after in tree.body[tree.body.index(node) + 1:]:
+                if isinstance(after, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) or not all(
+                        line.strip() for line in lines[stop:after.lineno - 1]):
+                    break
+                stop = after.end_lineno
+        spans.append((start, stop))
+    return spans
+
+
+def _definitions(body: list, parts: list[str]) -> list:
+    found = []
+    for node in body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            named = node.name == parts[0]
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            named = any(isinstance(t, ast.Name) and t.id == parts[0] for t in targets)
+        else:
+            named = False
+        if named:
+            found += [node] if len(parts) == 1 else _definitions(getattr(node, "body", []), parts[1:])
+    return found
+
+
+_TAG = re.compile(r"{%-?\s*(macro|endmacro|block|endblock)\b\s*([\w]*)")
+
+
+def _template_spans(text: str, name: str, path: str) -> list[tuple[int, int]]:
+    for kind in ("macro", "block"):
+        depth, start = 0, None
+        for match in _TAG.finditer(text):
+            tag, tag_name = match.groups()
+            if tag == kind and start is None and tag_name == name:
+                start, depth = match.start(), 1
+            elif start is not None and tag == kind:
+                depth += 1
+            elif start is not None and tag == "end" + kind:
+                depth -= 1
+                if depth == 0:
+                    lines = text.splitlines()
+                    first = text.count("\n", 0, start)
+                    if first > 0 and lines[first - 1].rstrip().endswith("#}"):
+                        first -= 1  # the comment just above it belongs to it
+                        while first > 0 and "{#" not in lines[first]:
+                            first -= 1
+                    return [(first, text.count("\n", 0, match.end()) + 1)]
+    raise LookupError(f"{path} has no macro or block named {name!r}")
+
+
+# --------------------------------------------------------------------------- what may be missing
+
+
+def _missing(note: str, reason: str) -> None:
+    """Something this machine lacks: one line (`note`) in the cell's output; in CI, an error (`reason`)."""
+    if live.in_ci():
+        raise live.Unavailable(f"CI needs this: {reason}")
+    try:
+        from IPython.display import display
+    except ImportError:
+        print(note)
+        return
+    # The MIME type beside the text tells the harness it is a note, not ordinary output.
+    display({"text/plain": note, live.MISSING_MIME: {"note": note}}, raw=True)
+
+
+def show_page(app, path: str = "/", width: int = 1000, height: int = 600, actions=None,
+              full_page: bool = False) -> None:
     """Serve `app` on 127.0.0.1 and show a headless-Chromium screenshot of `path`.
 
-    `actions(driver, base_url)`, if given, runs before the screenshot (log in, fill a form…).
+    `actions(driver, base_url)`, if given, runs once the page is loaded (fill a form, click…); the
+    screenshot is of where it leaves the browser. `full_page`: the whole page, `height` or taller.
     """
+    try:
+        driver = live.chromium(width, height)
+    except live.Unavailable as missing:
+        _missing(f"{missing}: the screenshot is skipped; {live.INSTALL_CHROMIUM}",
+                 reason=f"{missing}: {live.INSTALL_CHROMIUM}")
+        return
+    from urllib.parse import urlsplit
+
     from IPython.display import Image, display
 
-    from workbook.live import chromium, serving
+    def viewport(tall: int) -> None:
+        # --window-size is the outer window; headless Chromium keeps part of it for (invisible)
+        # browser chrome, so the page would get less than asked for. Pin the viewport instead.
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                               {"width": width, "height": tall, "deviceScaleFactor": 1, "mobile": False})
 
-    with serving(app, quiet=True) as base:
-        driver = chromium(width, height)
-        try:
-            # --window-size is the outer window; headless Chromium keeps part of it for (invisible)
-            # browser chrome, so the page would get less than asked for. Pin the viewport instead.
-            driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                                   {"width": width, "height": height, "deviceScaleFactor": 1,
-                                    "mobile": False})
+    try:
+        with live.serving(app, quiet=True) as base:
+            viewport(height)
+            driver.get(base + path)
             if actions is not None:
                 actions(driver, base)
-            driver.get(base + path)
+            if full_page:
+                viewport(max(height, driver.execute_script(
+                    "return document.documentElement.scrollHeight")))
             png = driver.get_screenshot_as_png()
             title = driver.title
-        finally:
-            driver.quit()
-    print(f"screenshot of {path} ({width}×{height}), page title: {title!r}")
+            where = urlsplit(driver.current_url)
+    finally:
+        driver.quit()
+    shown = where.path + (f"?{where.query}" if where.query else "") + (
+        f"#{where.fragment}" if where.fragment else "")
+    size = f"{width} wide, the whole page" if full_page else f"{width}×{height}"
+    print(f"screenshot of {shown} ({size}), page title: {title!r}")
     display(Image(png))
+
+
+def other_databases(*services: str):
+    """A fresh, empty database on each of PostgreSQL and MariaDB (or the `services` named) that this
+    machine has: yields (name, URL) for each, and drops the database after its turn.
+
+    A server that does not answer is one line saying so, and its turn is skipped (in CI: an error).
+    """
+    for service in services or ("postgresql", "mariadb"):
+        with contextlib.ExitStack() as stack:
+            try:
+                url = stack.enter_context(live.fresh_database(service))
+            except live.Unavailable as missing:
+                _missing(f"{live.service_address(service)} is not reachable: skipped here; start it, or "
+                         f"set {live.SERVICE_SETTINGS[service]}", reason=str(missing))
+                continue
+            yield live.SERVICE_NAMES[service], url
+
+
+# --------------------------------------------------------------------------- running a notebook
+
+
+def execute(notebook: Path, env: dict[str, str] | None = None, timeout: int = 600):
+    """Run every cell of `notebook` in a fresh kernel (from its own folder); returns the executed
+    notebook. nbclient's CellExecutionError on the first cell that raises."""
+    import shutil
+
+    import nbclient
+    import nbformat
+
+    document = nbformat.read(notebook, as_version=4)
+    client = nbclient.NotebookClient(
+        document, kernel_name=document.metadata.kernelspec.name, timeout=timeout,
+        resources={"metadata": {"path": str(notebook.parent)}}, record_timing=False,
+    )
+    manager = client.create_kernel_manager()  # the client's own: it shuts the kernel down after
+    sockets = Path(tempfile.mkdtemp(prefix="workbook-kernel-"))
+    if sys.platform != "win32":  # Unix sockets, which only this user can reach, rather than TCP ports
+        manager.transport = "ipc"
+        manager.ip = str(sockets / "kernel")
+    try:
+        client.execute(env=env if env is not None else dict(os.environ))
+    finally:
+        shutil.rmtree(sockets, ignore_errors=True)
+    return document
+
+
+def refresh(chosen: list[chapters.Chapter], out=sys.stdout) -> int:
+    """Re-run each chapter's notebook and store its outputs in place, as CI would see them."""
+    import nbclient
+    import nbformat
+
+    # As in CI: a missing browser or database fails the run instead of leaving a note in the outputs.
+    env = {**os.environ, "CI": "true", "JUPYTER_PLATFORM_DIRS": "1"}
+    failed = 0
+    for chapter in chosen:
+        started = time.monotonic()
+        try:
+            document = execute(chapter.notebook, env)
+        except nbclient.exceptions.CellExecutionError as error:
+            print(f"{chapter.notebook.name}: a cell failed; the notebook is left as it was\n{error}",
+                  file=out)
+            failed += 1
+            continue
+        for cell in document.cells:
+            cell.metadata.pop("execution", None)
+        nbformat.write(document, chapter.notebook)
+        cells = sum(cell.cell_type == "code" for cell in document.cells)
+        print(f"{chapter.notebook.name}: {cells} code cells run in {time.monotonic() - started:.1f} s, "
+              "outputs stored", file=out)
+    return 1 if failed else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m workbook.notebook", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("refresh", help="re-run chapter notebooks and store their outputs in place")
+    p.add_argument("chapters", nargs="+", metavar="N", help="chapter numbers or names, or 'all'")
+    args = parser.parse_args(argv)
+    try:
+        chosen = list(chapters.CHAPTERS) if args.chapters == ["all"] else [
+            chapters.get(n) for n in args.chapters]
+    except chapters.UnknownChapter as error:
+        parser.exit(2, f"{parser.prog}: {error}\n")
+    chosen = [chapter for chapter in chosen if chapter.notebook.exists()]
+    return refresh(chosen)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
