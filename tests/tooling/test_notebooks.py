@@ -1,10 +1,12 @@
 """The chapter notebooks as a learner meets them: the chapter's code shown as it is on disk, and a
 laptop without Debian's Chromium, PostgreSQL or MariaDB, where each notebook still runs to the end."""
+import io
 import json
 import os
 import subprocess
 import sys
 import textwrap
+import types
 
 import nbformat
 import pytest
@@ -94,6 +96,9 @@ def notebook_with_a_screenshot(folder):
         nbformat.v4.new_code_cell("from workbook.notebook import show_page, use_chapter\nuse_chapter(1)"),
         nbformat.v4.new_code_cell("from main import app\nshow_page(app, '/', width=400, height=200)"),
         nbformat.v4.new_code_cell("print('the cell after')"),
+        # A note where CI stored something else: skipped on a laptop, but never in CI.
+        nbformat.v4.new_code_cell("from IPython.display import display\n"
+                                  f"display({{'text/plain': 'a note', {live.MISSING_MIME!r}: {{}}}}, raw=True)"),
     ]
     cells[0].outputs = [nbformat.v4.new_output(
         "stream", name="stdout",
@@ -103,6 +108,7 @@ def notebook_with_a_screenshot(folder):
         nbformat.v4.new_output("display_data", data={"image/png": "iVBORw0KGgo=", "text/plain": "<IPython.core.display.Image object>"}),
     ]
     cells[2].outputs = [nbformat.v4.new_output("stream", name="stdout", text="the cell after\n")]
+    cells[3].outputs = [nbformat.v4.new_output("stream", name="stdout", text="what CI printed\n")]
     for number, cell in enumerate(cells, 1):
         cell.execution_count = number
     document = nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": {
@@ -115,7 +121,8 @@ def notebook_with_a_screenshot(folder):
 @pytest.mark.parametrize("ci", [False, True], ids=["laptop", "ci"])
 def test_nbval_skips_a_cell_that_noted_a_missing_browser_but_not_in_ci(ci, tmp_path):
     """Under nbval, a cell that said Chromium is missing is skipped with that line as its reason, and
-    the cells after it are still compared; in CI the same cell fails."""
+    the cells after it are still compared; in CI the same cell fails, and so does any cell whose
+    output differs, note or not."""
     path = notebook_with_a_screenshot(tmp_path)
     env, _ = laptop(tmp_path, ci=ci)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(chapters.ROOT), env.get("PYTHONPATH")]))
@@ -126,10 +133,10 @@ def test_nbval_skips_a_cell_that_noted_a_missing_browser_but_not_in_ci(ci, tmp_p
     )
     summary = result.stdout.splitlines()[-1]
     if ci:
-        assert "1 failed, 2 passed" in summary, result.stdout[-3000:]
+        assert "2 failed, 2 passed" in summary, result.stdout[-3000:]
         assert "CI needs this: no Chromium found" in result.stdout
     else:
-        assert "2 passed, 1 skipped" in summary, result.stdout[-3000:]
+        assert "2 passed, 2 skipped" in summary, result.stdout[-3000:]
         assert "no Chromium found: the screenshot is skipped; install" in result.stdout
 
 
@@ -265,3 +272,20 @@ def test_show_source_names_what_it_cannot_find(selected):
     with pytest.raises(LookupError, match="no macro or block named 'sidebar'"):
         selected(3)
         notebook.source_text("templates/home.html", "sidebar")
+
+
+def test_refresh_stores_nothing_from_a_run_that_lacked_the_browser(tmp_path, monkeypatch):
+    """`python -m workbook.notebook refresh` runs as CI does: with no Chromium it fails, naming the
+    cell, and leaves the stored outputs as they were instead of storing a note."""
+    path = notebook_with_a_screenshot(tmp_path)
+    before = path.read_text()
+    env, _ = laptop(tmp_path)
+    for name in set(os.environ) - set(env):
+        monkeypatch.delenv(name)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    report = io.StringIO()
+    assert notebook.refresh([types.SimpleNamespace(notebook=path)], out=report) == 1
+    assert "screenshot.ipynb: a cell failed; the notebook is left as it was" in report.getvalue()
+    assert "CI needs this: no Chromium found" in report.getvalue()
+    assert path.read_text() == before
