@@ -131,6 +131,16 @@ def test_register_shows_recaptcha_only_when_configured(app, client, db, url_for)
     assert 'class="g-recaptcha"' in html and 'data-sitekey="public-key"' in html
 
 
+def test_restricted_link_shows_only_to_signed_in_users(client, auth, url_for):
+    """The navigation bar links to the restricted page only for a signed-in user (anyone else gets a 403)."""
+    link = f'href="{url_for("main.admin")}"'
+    assert link not in page(client.get(url_for("blog.home")))
+    assert client.get(url_for("main.admin")).status_code == 403
+    auth.user("ada")
+    auth.login("ada")
+    assert link in page(client.get(url_for("blog.home")))
+
+
 def test_restricted_page_greets_the_logged_in_user(client, auth, url_for):
     """Chapter 4's restricted page: 403 for nobody, the user's name once they have logged in."""
     assert client.get(url_for("admin")).status_code == 403

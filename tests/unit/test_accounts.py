@@ -111,6 +111,45 @@ def test_add_role_gives_a_user_a_role(db, models, runner):
     assert runner.invoke(args=["add-role", "ada", "king"]).exit_code != 0
 
 
+def test_add_user_creates_an_account_that_can_log_in(db, models, runner):
+    """`flask add-user NAME` asks for a password twice and creates a user with the default role."""
+    result = runner.invoke(args=["add-user", "alice"], input="long enough\nlong enough\n")
+    assert result.exit_code == 0, result.output
+    alice = db.session.scalars(select(models.User).filter_by(username="alice")).one()
+    assert alice.check_password("long enough") and [r.name for r in alice.roles] == ["default"]
+    assert runner.invoke(args=["add-role", "alice", "poster"]).exit_code == 0
+
+
+@pytest.mark.parametrize("password, error", [
+    ("short", "a password needs at least 8 characters"),
+    ("x" * 73, "a password can be at most 72 bytes (bcrypt's limit)"),
+], ids=["too short", "over 72 bytes"])
+def test_add_user_refuses_a_password_the_register_form_refuses(db, models, runner, password, error):
+    """`flask add-user` refuses a password /register would refuse, in one line, and creates nobody."""
+    result = runner.invoke(args=["add-user", "alice", "--password", password])
+    assert result.exit_code == 1 and result.output.strip().endswith(f"Error: {error}")
+    assert db.session.scalars(select(models.User)).first() is None
+
+
+def test_add_user_refuses_a_taken_name(db, models, runner):
+    """`flask add-user` with a name already taken says so and changes nothing."""
+    db.session.add(models.User("alice"))
+    db.session.commit()
+    result = runner.invoke(args=["add-user", "alice", "--password", "long enough"])
+    assert result.exit_code == 1 and "'alice' already exists" in result.output
+
+
+@pytest.mark.parametrize("command", [["add-user", "alice", "--password", "long enough"],
+                                     ["add-role", "alice", "poster"]])
+def test_account_commands_without_tables_say_what_to_do(make_app, tmp_path, command):
+    """On a database with no tables, `flask add-user` and `flask add-role` say in one line to run
+    `flask db upgrade` first (no traceback)."""
+    app = make_app(f"sqlite:///{tmp_path / 'empty.db'}")
+    result = app.test_cli_runner().invoke(args=command)
+    assert result.exit_code == 1
+    assert result.output == "Error: the database has no tables yet: run `flask db upgrade` first\n"
+
+
 def test_shell_context_holds_role(app):
     """`flask shell` also has Role at hand."""
     with app.app_context():

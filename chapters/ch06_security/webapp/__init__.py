@@ -6,7 +6,7 @@ from flask.cli import with_appcontext
 from flask_login import current_user
 from flask_principal import RoleNeed, UserNeed, identity_loaded
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from webapp.controllers.blog import blog_blueprint
 from webapp.controllers.main import main_blueprint
@@ -83,9 +83,36 @@ def create_app(object_name=None):
         return dict(app=app, db=db, User=User, Post=Post, Tag=Tag, Comment=Comment, Role=Role)
 
     app.cli.add_command(seed)
+    app.cli.add_command(add_user)
     app.cli.add_command(add_role)
 
     return app
+
+
+def require_tables():
+    if not inspect(db.engine).has_table('user'):
+        raise click.ClickException('the database has no tables yet: run `flask db upgrade` first')
+
+
+@click.command('add-user')
+@with_appcontext
+@click.argument('username')
+@click.password_option(help='Asked for when not given (typed twice, not shown).')
+def add_user(username, password):
+    """Create USERNAME with a password, as /register does: `flask add-user alice`."""
+    require_tables()
+    if db.session.scalars(select(User).filter_by(username=username)).first() is not None:
+        raise click.ClickException('{!r} already exists'.format(username))
+    if len(password) < 8:  # the registration form's rule
+        raise click.ClickException('a password needs at least 8 characters')
+    user = User(username)
+    try:
+        user.set_password(password)
+    except ValueError:
+        raise click.ClickException("a password can be at most 72 bytes (bcrypt's limit)")
+    db.session.add(user)
+    db.session.commit()
+    click.echo('{} can now log in; roles: default'.format(username))
 
 
 @click.command('add-role')
@@ -94,9 +121,11 @@ def create_app(object_name=None):
 @click.argument('role', type=click.Choice(['admin', 'poster', 'default']))
 def add_role(username, role):
     """Give USERNAME the ROLE: `flask add-role alice poster` lets alice write posts."""
+    require_tables()
     user = db.session.scalars(select(User).filter_by(username=username)).first()
     if user is None:
-        raise click.ClickException('no user named {!r}'.format(username))
+        raise click.ClickException('no user named {!r}: `flask add-user {}` creates one'.format(
+            username, username))
     if not user.has_role(role):
         user.roles.append(db.session.scalars(select(Role).filter_by(name=role)).one())
         db.session.commit()
