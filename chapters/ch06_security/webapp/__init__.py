@@ -11,7 +11,7 @@ from sqlalchemy import select
 from webapp.controllers.blog import blog_blueprint
 from webapp.controllers.main import main_blueprint
 from webapp.demo import seed
-from webapp.extensions import bcrypt, bootstrap, login_manager, migrate, oauth, principals
+from webapp.extensions import bcrypt, bootstrap, limiter, login_manager, migrate, oauth, principals
 from webapp.models import Anonymous, Comment, Post, Role, Tag, User, db
 
 # The book's WEBAPP_ENV: which configuration `flask --app webapp ...` uses.
@@ -50,6 +50,7 @@ def create_app(object_name=None):
     bcrypt.init_app(app)
     login_manager.init_app(app)
     login_manager.anonymous_user = Anonymous
+    limiter.init_app(app)
     principals.init_app(app)
     oauth.init_app(app)
 

@@ -5,6 +5,8 @@ Views and models import what they need from this module; nothing here imports th
 from authlib.integrations.flask_client import OAuth
 from flask_bcrypt import Bcrypt
 from flask_bootstrap import Bootstrap5
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_principal import Permission, Principal, RoleNeed
@@ -28,6 +30,11 @@ def load_user(userid):
     # The book's User.query.get(userid); the id comes back from the session as a string.
     return db.session.get(User, int(userid))
 
+
+# Rate limits on signing in and up (not in the book): the views say which (controllers/main.py), the
+# config how many and where the counts live (RATELIMIT_STORAGE_URI: Redis in production, so that
+# every worker process shares them). A client is its address; behind a proxy, see the README.
+limiter = Limiter(key_func=get_remote_address)
 
 principals = Principal()
 admin_permission = Permission(RoleNeed("admin"))
