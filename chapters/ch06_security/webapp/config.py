@@ -51,6 +51,8 @@ class ProdConfig(Config):
     # Production is served over HTTPS: the cookies never travel over plain HTTP.
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
+    # Browsers that once reached the site over HTTPS never try plain HTTP for a year (HSTS).
+    STRICT_TRANSPORT_SECURITY = 'max-age=31536000; includeSubDomains'
     # Several worker processes (gunicorn) must share the rate limits' counts: Redis holds them.
     RATELIMIT_STORAGE_URI = os.environ.get('RATELIMIT_STORAGE_URI', 'redis://127.0.0.1:6379')
 
