@@ -92,6 +92,10 @@ def login():
 def logout():
     if not LogoutForm().validate_on_submit():
         abort(400)
+    if current_user.is_authenticated:
+        # A copy of this browser's cookies, taken before now, signs nobody in after the logout.
+        current_user.sign_out_everywhere()
+        db.session.commit()
     logout_user()
 
     identity_changed.send(
