@@ -127,3 +127,17 @@ def test_production_keeps_the_counts_in_redis(make_app, database_url, redis_url,
 
     with redis.Redis.from_url(redis_url) as server:
         assert any(server.scan_iter(match=f"*{address}*")), "no count of this client in Redis"
+
+
+def test_production_still_limits_while_redis_is_down(make_app, database_url, monkeypatch, caplog):
+    """With Redis unreachable, production counts in memory meanwhile: logins are answered, and limited."""
+    from workbook.live import free_port
+
+    monkeypatch.setenv("SECRET_KEY", "a key for this test only")
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", f"redis://127.0.0.1:{free_port()}")
+    app = make_app(database_url, "ProdConfig")
+    client = app.test_client()
+    answers = [client.post("/login", data={"username": "ann", "password": "x"}).status_code
+               for _ in range(12)]
+    assert set(answers) == {200, 429} and answers[0] == 200
+    assert "falling back to in-memory storage" in caplog.text

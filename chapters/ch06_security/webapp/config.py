@@ -55,6 +55,8 @@ class ProdConfig(Config):
     STRICT_TRANSPORT_SECURITY = 'max-age=31536000; includeSubDomains'
     # Several worker processes (gunicorn) must share the rate limits' counts: Redis holds them.
     RATELIMIT_STORAGE_URI = os.environ.get('RATELIMIT_STORAGE_URI', 'redis://127.0.0.1:6379')
+    # Redis down: count in each process's memory meanwhile (and log it) rather than refuse to sign in.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
 
 
 class DevConfig(Config):
