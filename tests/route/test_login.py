@@ -26,7 +26,7 @@ def test_login_with_the_right_password(client, db, models, auth, url_for):
     assert "You have been logged in." in home
     assert '<span class="navbar-text" id="signed-in">ada</span>' in home
     with client.session_transaction() as session:
-        assert session["_user_id"] == str(ada.id)
+        assert session["_user_id"] == ada.get_id()
 
 
 def test_empty_login_shows_field_errors(client, db, auth, url_for):

@@ -71,12 +71,12 @@ def test_usernames_are_unique(db, models):
 
 
 def test_a_user_is_authenticated_active_and_not_anonymous(db, models):
-    """A user is authenticated, active and not anonymous (properties, as in today's Flask-Login)."""
+    """A user is authenticated, active and not anonymous (properties, as in today's Flask-Login); their id for Flask-Login carries their session token."""
     user = models.User("ada")
     db.session.add(user)
     db.session.commit()
     assert user.is_authenticated is True and user.is_active is True and user.is_anonymous is False
-    assert user.get_id() == str(user.id)
+    assert user.get_id() == f"{user.id}:{user.session_token}"
 
 
 def test_user_loader_finds_the_user_by_id(app, db, models):
@@ -85,8 +85,11 @@ def test_user_loader_finds_the_user_by_id(app, db, models):
     db.session.add(user)
     db.session.commit()
     loader = app.login_manager._user_callback
-    assert loader(str(user.id)) == user
-    assert loader("999") is None
+    assert loader(user.get_id()) == user
+    # An id without the user's current session token (an old cookie) is nobody; so is nonsense.
+    for stale in (str(user.id), f"{user.id}:old", f"{user.id}:", "999", f"999:{user.session_token}",
+                  "", "x:y", "²:y"):
+        assert loader(stale) is None, stale
 
 
 def test_strangers_are_sent_to_login_with_the_books_message(app):

@@ -11,7 +11,7 @@ from sqlalchemy import inspect, select
 from webapp.controllers.blog import blog_blueprint
 from webapp.controllers.main import main_blueprint
 from webapp.demo import seed
-from webapp.extensions import bcrypt, bootstrap, login_manager, migrate, oauth, principals
+from webapp.extensions import bcrypt, bootstrap, limiter, login_manager, migrate, oauth, principals
 from webapp.models import Anonymous, Comment, Post, Role, Tag, User, db
 
 # The book's WEBAPP_ENV: which configuration `flask --app webapp ...` uses.
@@ -32,6 +32,27 @@ def config_from_environment():
     return ENVIRONMENTS[env]
 
 
+# Google's reCAPTCHA, when configured, loads its script and its frame from these places.
+RECAPTCHA_SOURCES = 'https://www.google.com/recaptcha/ https://www.gstatic.com/recaptcha/'
+
+
+def content_security_policy(config):
+    """What the pages may load: only this site's own files (Bootstrap is served locally, and no
+    template has an inline script or style), no plugins, and no other site may frame them."""
+    policy = [
+        "default-src 'self'",
+        # Bootstrap's CSS draws some icons (checkboxes, selects) from data: URLs.
+        "img-src 'self' data:",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+    if config.get('RECAPTCHA_PUBLIC_KEY'):
+        policy += ["script-src 'self' " + RECAPTCHA_SOURCES, "frame-src " + RECAPTCHA_SOURCES]
+    return '; '.join(policy)
+
+
 def create_app(object_name=None):
     """Build the app from a config object or its import path (default: the one WEBAPP_ENV names).
 
@@ -50,8 +71,23 @@ def create_app(object_name=None):
     bcrypt.init_app(app)
     login_manager.init_app(app)
     login_manager.anonymous_user = Anonymous
+    limiter.init_app(app)
     principals.init_app(app)
     oauth.init_app(app)
+
+    csp = content_security_policy(app.config)
+
+    @app.after_request
+    def security_headers(response):
+        # Every answer, pages, errors and static files alike (not in the book; see the README).
+        response.headers.setdefault('Content-Security-Policy', csp)
+        response.headers.setdefault('X-Content-Type-Options', 'nosniff')
+        response.headers.setdefault('X-Frame-Options', 'DENY')  # frame-ancestors, for old browsers
+        response.headers.setdefault('Referrer-Policy', 'strict-origin-when-cross-origin')
+        if app.config.get('STRICT_TRANSPORT_SECURITY'):
+            response.headers.setdefault('Strict-Transport-Security',
+                                        app.config['STRICT_TRANSPORT_SECURITY'])
+        return response
 
     # The logout button is a one-field form in the navigation bar of every page: its token.
     app.jinja_env.globals['csrf_token'] = generate_csrf

@@ -15,6 +15,18 @@ class Config(object):
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = 'Lax'
 
+    # How often one client (an address) and one account (a username, from any address) may try to
+    # sign in or register: Flask-Limiter's notation, "N per second|minute|hour|day". Login counts
+    # only failed attempts against an account, so its owner is not locked out by their own success.
+    LOGIN_LIMIT_PER_CLIENT = '10 per minute'
+    LOGIN_LIMIT_PER_ACCOUNT = '5 per minute'
+    REGISTER_LIMIT_PER_CLIENT = '10 per hour'
+    REGISTER_LIMIT_PER_ACCOUNT = '5 per hour'
+    # Where Flask-Limiter keeps its counts: one process's memory here, Redis in production.
+    RATELIMIT_STORAGE_URI = 'memory://'
+    # A 429 says when to try again (Retry-After), and every limited answer how much is left.
+    RATELIMIT_HEADERS_ENABLED = True
+
     # reCAPTCHA on the registration form, only when both keys are set (see the chapter's README).
     RECAPTCHA_PUBLIC_KEY = os.environ.get('RECAPTCHA_PUBLIC_KEY')
     RECAPTCHA_PRIVATE_KEY = os.environ.get('RECAPTCHA_PRIVATE_KEY')
@@ -39,6 +51,12 @@ class ProdConfig(Config):
     # Production is served over HTTPS: the cookies never travel over plain HTTP.
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
+    # Browsers that once reached the site over HTTPS never try plain HTTP for a year (HSTS).
+    STRICT_TRANSPORT_SECURITY = 'max-age=31536000; includeSubDomains'
+    # Several worker processes (gunicorn) must share the rate limits' counts: Redis holds them.
+    RATELIMIT_STORAGE_URI = os.environ.get('RATELIMIT_STORAGE_URI', 'redis://127.0.0.1:6379')
+    # Redis down: count in each process's memory meanwhile (and log it) rather than refuse to sign in.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
 
 
 class DevConfig(Config):

@@ -1,3 +1,5 @@
+import secrets
+
 from flask_login import AnonymousUserMixin, UserMixin
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event, select
@@ -8,6 +10,11 @@ db = SQLAlchemy()
 
 # bcrypt hashes at most 72 bytes of a password; the forms refuse longer ones with this message.
 BCRYPT_MAX_BYTES = 72
+
+def new_session_token():
+    """A random value that goes into the id Flask-Login keeps in the session (see User.get_id)."""
+    return secrets.token_urlsafe(24)
+
 
 # The book's three roles. The migration that makes the role table adds them, and so does
 # db.create_all() (the listener under the Role model), so a new user can always get `default`.
@@ -42,6 +49,9 @@ class User(UserMixin, db.Model):
     # book, which matched social users by display name: anyone naming themselves "admin" on
     # Facebook would have signed in as the site's admin).
     social_id = db.Column(db.String(255), unique=True)
+    # Changed on logout and with the password: the session and remember-me cookies made before
+    # then name the old one, and sign nobody in any more (see get_id and the user_loader).
+    session_token = db.Column(db.String(64), nullable=False, default=new_session_token)
     posts = db.relationship(
         'Post',
         backref='user',
@@ -62,9 +72,20 @@ class User(UserMixin, db.Model):
     def __repr__(self):
         return "<User '{}'>".format(self.username)
 
+    def get_id(self):
+        # Flask-Login's "alternative id": what the session and the remember-me cookie keep. With
+        # UserMixin's plain id, a copied cookie would sign its holder in for ever.
+        return '{}:{}'.format(self.id, self.session_token)
+
+    def sign_out_everywhere(self):
+        """Make every session and remember-me cookie of this user worthless (on every device)."""
+        self.session_token = new_session_token()
+
     def set_password(self, password):
         # bcrypt 5 refuses more than 72 bytes rather than silently using the first 72.
         self.password = bcrypt.generate_password_hash(password).decode('utf-8')
+        # Whoever signed in with the old password (or stole a cookie) is signed out.
+        self.sign_out_everywhere()
 
     def check_password(self, password):
         if not self.password or len(password.encode('utf-8')) > BCRYPT_MAX_BYTES:

@@ -11,7 +11,7 @@ from flask_login import current_user, login_user, logout_user
 from flask_principal import AnonymousIdentity, Identity, identity_changed
 from sqlalchemy import select
 
-from webapp.extensions import oauth
+from webapp.extensions import limiter, oauth
 from webapp.forms import LoginForm, LogoutForm, RegisterForm
 from webapp.models import User, db
 
@@ -53,7 +53,27 @@ def sign_in(user, remember=False):
     )
 
 
+def setting(name):
+    """A rate limit read from the app's config when a request comes (the tests set their own)."""
+    return lambda: current_app.config[name]
+
+
+def account():
+    """The account a login or registration is for: counted wherever its attempts come from."""
+    return 'account:' + request.form.get('username', '').strip().casefold()
+
+
+def failed(response):
+    # A login that succeeds redirects; a refused one shows the form again.
+    return response.status_code != 302
+
+
+# Guessing passwords: one client gets so many tries, and one account so many failed ones, from
+# any number of addresses. Only POSTs count: showing the form is free.
 @main_blueprint.route('/login', methods=['GET', 'POST'])
+@limiter.limit(setting('LOGIN_LIMIT_PER_CLIENT'), methods=['POST'])
+@limiter.limit(setting('LOGIN_LIMIT_PER_ACCOUNT'), methods=['POST'], key_func=account,
+               deduct_when=failed)
 def login():
     form = LoginForm()
 
@@ -72,6 +92,10 @@ def login():
 def logout():
     if not LogoutForm().validate_on_submit():
         abort(400)
+    if current_user.is_authenticated:
+        # A copy of this browser's cookies, taken before now, signs nobody in after the logout.
+        current_user.sign_out_everywhere()
+        db.session.commit()
     logout_user()
 
     identity_changed.send(
@@ -84,6 +108,8 @@ def logout():
 
 
 @main_blueprint.route('/register', methods=['GET', 'POST'])
+@limiter.limit(setting('REGISTER_LIMIT_PER_CLIENT'), methods=['POST'])
+@limiter.limit(setting('REGISTER_LIMIT_PER_ACCOUNT'), methods=['POST'], key_func=account)
 def register():
     form = RegisterForm()
 
@@ -217,6 +243,12 @@ def page_not_found(error):
 @main_blueprint.app_errorhandler(403)
 def forbidden(error):
     return render_template('403.html'), 403
+
+
+@main_blueprint.app_errorhandler(429)
+def too_many_requests(error):
+    # Flask-Limiter adds Retry-After (RATELIMIT_HEADERS_ENABLED) to this page too.
+    return render_template('429.html'), 429
 
 
 @main_blueprint.app_errorhandler(500)
