@@ -129,7 +129,7 @@ def test_production_keeps_the_counts_in_redis(make_app, database_url, redis_url,
         assert any(server.scan_iter(match=f"*{address}*")), "no count of this client in Redis"
 
 
-def test_production_still_limits_while_redis_is_down(make_app, database_url, monkeypatch, caplog):
+def test_production_still_limits_while_redis_is_down(make_app, database_url, monkeypatch):
     """With Redis unreachable, production counts in memory meanwhile: logins are answered, and limited."""
     from workbook.live import free_port
 
@@ -139,5 +139,6 @@ def test_production_still_limits_while_redis_is_down(make_app, database_url, mon
     client = app.test_client()
     answers = [client.post("/login", data={"username": "ann", "password": "x"}).status_code
                for _ in range(12)]
+    # (Flask-Limiter also logs "falling back to in-memory storage", but only once per process,
+    # so the log is not asserted: another test may have seen it first.)
     assert set(answers) == {200, 429} and answers[0] == 200
-    assert "falling back to in-memory storage" in caplog.text
