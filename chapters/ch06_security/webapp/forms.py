@@ -1,13 +1,10 @@
-import os
-
 from flask import current_app
 from flask_wtf import FlaskForm, RecaptchaField
 from sqlalchemy import select
 from wtforms import BooleanField, PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
-from webapp.extensions import bcrypt
-from webapp.models import BCRYPT_MAX_BYTES, User, db
+from webapp.models import BCRYPT_MAX_BYTES, User, db, spend_a_password_check
 
 
 class CommentForm(FlaskForm):
@@ -30,15 +27,6 @@ class PostForm(FlaskForm):
 # One message whether the username or the password is wrong: a different one would tell a
 # stranger which usernames exist.
 BAD_CREDENTIALS = 'Invalid username or password'
-
-
-
-def spend_a_password_check():
-    # An unknown username gets a bcrypt check as slow as a wrong password's, so the response time
-    # does not tell either. (A hash of a random string at the app's cost: nothing can match it.)
-    nobody = current_app.extensions.setdefault(
-        'nobody_hash', bcrypt.generate_password_hash(os.urandom(16).hex()).decode('utf-8'))
-    bcrypt.check_password_hash(nobody, 'not the password')
 
 
 class LoginForm(FlaskForm):

@@ -1,3 +1,7 @@
+import functools
+import secrets
+
+from flask import current_app
 from flask_login import AnonymousUserMixin, UserMixin
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event, select
@@ -68,11 +72,28 @@ class User(UserMixin, db.Model):
 
     def check_password(self, password):
         if not self.password or len(password.encode('utf-8')) > BCRYPT_MAX_BYTES:
+            # Nothing can match, but answering at once would tell a stranger that this account
+            # exists (and has no password): spend the same bcrypt check as a wrong password.
+            spend_a_password_check()
             return False
         return bcrypt.check_password_hash(self.password, password)
 
     def has_role(self, name):
         return any(role.name == name for role in self.roles)
+
+
+@functools.lru_cache
+def stand_in_hash(rounds):
+    # A bcrypt hash of a random string, made once per cost: nothing anyone types can match it.
+    return bcrypt.generate_password_hash(secrets.token_hex(16), rounds).decode('utf-8')
+
+
+def spend_a_password_check():
+    """One bcrypt check at the app's cost, against the stand-in hash: what a login costs when there
+    is no password to check (an unknown username, an account without one), so that the response time
+    does not tell it from a wrong password."""
+    rounds = current_app.config.get('BCRYPT_LOG_ROUNDS', 12)
+    bcrypt.check_password_hash(stand_in_hash(rounds), 'not the password')
 
 
 class Anonymous(AnonymousUserMixin):
