@@ -13,7 +13,7 @@ from webapp.controllers.blog import blog_blueprint
 from webapp.controllers.main import main_blueprint
 from webapp.demo import seed
 from webapp.extensions import bcrypt, bootstrap, login_manager, migrate, oauth, principals
-from webapp.models import Anonymous, Comment, Post, Role, Tag, User, db
+from webapp.models import Anonymous, Comment, Post, Role, Tag, User, db, user_named
 
 # The book's WEBAPP_ENV: which configuration `flask --app webapp ...` uses.
 ENVIRONMENTS = {
@@ -99,10 +99,10 @@ def create_app(object_name=None):
 @click.argument('role', type=click.Choice(['admin', 'poster', 'default']))
 def add_role(username, role):
     """Give USERNAME the ROLE: `flask add-role alice poster` lets alice write posts."""
-    user = db.session.scalars(select(User).filter_by(username=username)).first()
+    user = user_named(username)
     if user is None:
         raise click.ClickException('no user named {!r}'.format(username))
     if not user.has_role(role):
         user.roles.append(db.session.scalars(select(Role).filter_by(name=role)).one())
         db.session.commit()
-    click.echo('{} has the roles: {}'.format(username, ', '.join(sorted(r.name for r in user.roles))))
+    click.echo('{} has the roles: {}'.format(user.username, ', '.join(sorted(r.name for r in user.roles))))
