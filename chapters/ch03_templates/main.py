@@ -1,4 +1,5 @@
 import datetime
+import os
 import random
 
 import click
@@ -12,10 +13,13 @@ from sqlalchemy.orm import configure_mappers, joinedload, selectinload
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from config import DevConfig
+from config import DevConfig, instance_secret_key
 
 app = Flask(__name__)
 app.config.from_object(DevConfig)
+if not app.config['SECRET_KEY']:
+    app.config['SECRET_KEY'] = instance_secret_key(
+        os.path.join(app.instance_path, app.config['SECRET_KEY_FILE']))
 
 db = SQLAlchemy(app)
 migrate = Migrate(app, db)

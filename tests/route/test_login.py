@@ -151,21 +151,6 @@ def test_restricted_page_greets_the_logged_in_user(client, auth, url_for):
     assert '<strong id="username">ann</strong>' in page(response)
 
 
-def test_user_view_writes_need_a_logged_in_user(client, db, models, auth, url_for):
-    """Chapter 4's UserView: POST, PUT and DELETE answer 403 to nobody and work once logged in."""
-    ann = auth.user("ann")
-    assert client.post(url_for("users"), json={"username": "bob"}).status_code == 403
-    assert client.put(url_for("users", user_id=ann.id), json={"username": "x"}).status_code == 403
-    assert client.delete(url_for("users", user_id=ann.id)).status_code == 403
-    auth.login("ann")
-    bob = client.post(url_for("users"), json={"username": "bob"})
-    assert bob.status_code == 201
-    bob_url = url_for("users", user_id=bob.get_json()["id"])
-    assert client.put(bob_url, json={"username": "robert"}).get_json()["username"] == "robert"
-    assert client.delete(bob_url).status_code == 204
-    assert db.session.scalars(select(models.User.username)).all() == ["ann"]
-
-
 def test_blog_pages_live_under_blog_with_new_and_edit(app):
     """The blog blueprint's pages, /blog/new and /blog/edit/<id> among them, all live under /blog."""
     rules = {rule.rule for rule in app.url_map.iter_rules() if rule.endpoint.startswith("blog.")}

@@ -8,11 +8,12 @@ from flask_principal import RoleNeed, UserNeed, identity_loaded
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import inspect, select
 
+from webapp.config import instance_secret_key
 from webapp.controllers.blog import blog_blueprint
 from webapp.controllers.main import main_blueprint
 from webapp.demo import seed
 from webapp.extensions import bcrypt, bootstrap, limiter, login_manager, migrate, oauth, principals
-from webapp.models import Anonymous, Comment, Post, Role, Tag, User, db
+from webapp.models import Anonymous, Comment, Post, Role, Tag, User, db, user_named
 
 # The book's WEBAPP_ENV: which configuration `flask --app webapp ...` uses.
 ENVIRONMENTS = {
@@ -60,6 +61,10 @@ def create_app(object_name=None):
     """
     app = Flask(__name__)
     app.config.from_object(object_name or config_from_environment())
+    if not app.config.get('SECRET_KEY') and app.config.get('SECRET_KEY_FILE'):
+        # Development: the key made at first start and kept in the instance folder.
+        app.config['SECRET_KEY'] = instance_secret_key(
+            os.path.join(app.instance_path, app.config['SECRET_KEY_FILE']))
     if not app.config.get('SECRET_KEY'):
         raise SystemExit(
             'no SECRET_KEY: set the SECRET_KEY environment variable to start with this configuration'
@@ -158,11 +163,11 @@ def add_user(username, password):
 def add_role(username, role):
     """Give USERNAME the ROLE: `flask add-role alice poster` lets alice write posts."""
     require_tables()
-    user = db.session.scalars(select(User).filter_by(username=username)).first()
+    user = user_named(username)
     if user is None:
         raise click.ClickException('no user named {!r}: `flask add-user {}` creates one'.format(
             username, username))
     if not user.has_role(role):
         user.roles.append(db.session.scalars(select(Role).filter_by(name=role)).one())
         db.session.commit()
-    click.echo('{} has the roles: {}'.format(username, ', '.join(sorted(r.name for r in user.roles))))
+    click.echo('{} has the roles: {}'.format(user.username, ', '.join(sorted(r.name for r in user.roles))))
