@@ -134,12 +134,15 @@ def test_add_user_refuses_a_password_the_register_form_refuses(db, models, runne
     assert db.session.scalars(select(models.User)).first() is None
 
 
-def test_add_user_refuses_a_taken_name(db, models, runner):
-    """`flask add-user` with a name already taken says so and changes nothing."""
+def test_add_user_refuses_a_taken_or_bad_name(db, models, runner):
+    """`flask add-user` refuses a name taken in any case, or one the username rule refuses, in one line."""
     db.session.add(models.User("alice"))
     db.session.commit()
-    result = runner.invoke(args=["add-user", "alice", "--password", "long enough"])
-    assert result.exit_code == 1 and "'alice' already exists" in result.output
+    result = runner.invoke(args=["add-user", "ALICE", "--password", "long enough"])
+    assert result.exit_code == 1 and "'ALICE' already exists" in result.output
+    result = runner.invoke(args=["add-user", "bob/../x", "--password", "long enough"])
+    assert result.exit_code == 1 and result.output.startswith("Error: A username is 1 to 40")
+    assert db.session.scalars(select(models.User)).all() == [db.session.get(models.User, 1)]
 
 
 @pytest.mark.parametrize("command", [["add-user", "alice", "--password", "long enough"],

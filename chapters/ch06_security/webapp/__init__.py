@@ -13,7 +13,8 @@ from webapp.controllers.blog import blog_blueprint
 from webapp.controllers.main import main_blueprint
 from webapp.demo import seed
 from webapp.extensions import bcrypt, bootstrap, limiter, login_manager, migrate, oauth, principals
-from webapp.models import Anonymous, Comment, Post, Role, Tag, User, db, user_named
+from webapp.models import (USERNAME, USERNAME_RULE, Anonymous, Comment, Post, Role, Tag, User, db,
+                           user_named)
 
 # The book's WEBAPP_ENV: which configuration `flask --app webapp ...` uses.
 ENVIRONMENTS = {
@@ -142,9 +143,11 @@ def require_tables():
 def add_user(username, password):
     """Create USERNAME with a password, as /register does: `flask add-user alice`."""
     require_tables()
-    if db.session.scalars(select(User).filter_by(username=username)).first() is not None:
+    if not USERNAME.match(username):  # the registration form's rules, name and password
+        raise click.ClickException(USERNAME_RULE)
+    if user_named(username) is not None:
         raise click.ClickException('{!r} already exists'.format(username))
-    if len(password) < 8:  # the registration form's rule
+    if len(password) < 8:
         raise click.ClickException('a password needs at least 8 characters')
     user = User(username)
     try:
