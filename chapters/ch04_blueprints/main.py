@@ -11,6 +11,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import FlaskForm
 from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import configure_mappers, joinedload, selectinload
+from werkzeug.routing import IntegerConverter
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
@@ -18,6 +19,19 @@ from config import DevConfig
 
 app = Flask(__name__)
 app.config.from_object(DevConfig)
+
+
+# What a number in a URL may be: `<int:post_id>` and `<int:page>` use this.
+class IdConverter(IntegerConverter):
+    """`<int:...>` in a URL, at most 2**31 - 1: the largest value of an integer column on PostgreSQL
+    and MySQL. A larger id names no row (404), where the query would fail with a 500."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault('max', 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
+app.url_map.converters['int'] = IdConverter
 
 db = SQLAlchemy(app)
 migrate = Migrate(app, db)

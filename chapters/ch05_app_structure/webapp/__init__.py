@@ -6,6 +6,7 @@ from flask_migrate import Migrate
 
 from webapp.controllers.blog import blog_blueprint
 from webapp.controllers.main import main_blueprint
+from webapp.converters import IdConverter
 from webapp.demo import seed
 from webapp.models import Comment, Post, Tag, User, db
 
@@ -45,6 +46,9 @@ def create_app(object_name=None):
     db.init_app(app)
     migrate.init_app(app, db)
     bootstrap.init_app(app)
+
+    # What a number in a URL may be (webapp/converters.py), before the blueprints add their routes.
+    app.url_map.converters['int'] = IdConverter
 
     @app.route('/')
     def index():
