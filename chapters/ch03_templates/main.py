@@ -2,16 +2,16 @@ import datetime
 import random
 
 import click
-from flask import Flask, flash, redirect, render_template, url_for
+from flask import Flask, abort, flash, redirect, render_template, url_for
 from flask_bootstrap import Bootstrap5
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import FlaskForm
 from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import configure_mappers, joinedload, selectinload
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import IntegerConverter, UnicodeConverter
 from wtforms import StringField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, ValidationError
 
 from config import DevConfig
 
@@ -19,7 +19,7 @@ app = Flask(__name__)
 app.config.from_object(DevConfig)
 
 
-# What a number in a URL may be: `<int:post_id>` and `<int:page>` use this.
+# What a part of a URL may be: `<int:post_id>`, `<int:page>`, `<string:tag_name>` use these.
 class IdConverter(IntegerConverter):
     """`<int:...>` in a URL, at most 2**31 - 1: the largest value of an integer column on PostgreSQL
     and MySQL. A larger id names no row (404), where the query would fail with a 500."""
@@ -29,7 +29,17 @@ class IdConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
-app.url_map.converters['int'] = IdConverter
+class TextConverter(UnicodeConverter):
+    """`<string:...>` (and a part with no converter named): any text but a NUL character (`%00`),
+    which PostgreSQL refuses in text, even in a WHERE clause. A URL holding one is a bad request."""
+
+    def to_python(self, value):
+        if '\x00' in value:
+            abort(400)
+        return value
+
+
+app.url_map.converters.update(int=IdConverter, string=TextConverter, default=TextConverter)
 
 db = SQLAlchemy(app)
 migrate = Migrate(app, db)
@@ -106,7 +116,23 @@ class Tag(db.Model):
         return "<Tag '{}'>".format(self.title)
 
 
-class CommentForm(FlaskForm):
+def no_nul_character(form, field):
+    # PostgreSQL refuses text holding a NUL character: a form error, not a database error.
+    if isinstance(field.data, str) and '\x00' in field.data:
+        raise ValidationError('This field cannot hold a NUL character.')
+
+
+class BlogForm(FlaskForm):
+    """The blog's forms: every field also refuses a NUL character, after its own validators."""
+
+    def validate(self, extra_validators=None):
+        extra = dict(extra_validators or {})
+        for name in self._fields:
+            extra[name] = [*extra.get(name, ()), no_nul_character]
+        return super().validate(extra)
+
+
+class CommentForm(BlogForm):
     name = StringField(
         'Name',
         validators=[DataRequired(), Length(max=255)]

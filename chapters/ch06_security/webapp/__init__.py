@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from webapp.controllers.blog import blog_blueprint
 from webapp.controllers.main import main_blueprint
-from webapp.converters import IdConverter
+from webapp.converters import IdConverter, TextConverter
 from webapp.demo import seed
 from webapp.extensions import bcrypt, bootstrap, login_manager, migrate, oauth, principals
 from webapp.models import Anonymous, Comment, Post, Role, Tag, User, db
@@ -71,8 +71,8 @@ def create_app(object_name=None):
             for role in current_user.roles:
                 identity.provides.add(RoleNeed(role.name))
 
-    # What a number in a URL may be (webapp/converters.py), before the blueprints add their routes.
-    app.url_map.converters['int'] = IdConverter
+    # What a part of a URL may be (webapp/converters.py), before the blueprints add their routes.
+    app.url_map.converters.update(int=IdConverter, string=TextConverter, default=TextConverter)
 
     @app.route('/')
     def index():

@@ -10,7 +10,23 @@ from webapp.extensions import bcrypt
 from webapp.models import BCRYPT_MAX_BYTES, User, db
 
 
-class CommentForm(FlaskForm):
+def no_nul_character(form, field):
+    # PostgreSQL refuses text holding a NUL character: a form error, not a database error.
+    if isinstance(field.data, str) and '\x00' in field.data:
+        raise ValidationError('This field cannot hold a NUL character.')
+
+
+class BlogForm(FlaskForm):
+    """The blog's forms: every field also refuses a NUL character, after its own validators."""
+
+    def validate(self, extra_validators=None):
+        extra = dict(extra_validators or {})
+        for name in self._fields:
+            extra[name] = [*extra.get(name, ()), no_nul_character]
+        return super().validate(extra)
+
+
+class CommentForm(BlogForm):
     name = StringField(
         'Name',
         validators=[DataRequired(), Length(max=255)]
@@ -18,11 +34,11 @@ class CommentForm(FlaskForm):
     text = TextAreaField(u'Comment', validators=[DataRequired()])
 
 
-class LogoutForm(FlaskForm):
+class LogoutForm(BlogForm):
     """Nothing but the CSRF token: another site cannot log a visitor out."""
 
 
-class PostForm(FlaskForm):
+class PostForm(BlogForm):
     title = StringField('Title', [DataRequired(), Length(max=255)])
     text = TextAreaField('Content', [DataRequired()])
 
@@ -41,7 +57,7 @@ def spend_a_password_check():
     bcrypt.check_password_hash(nobody, 'not the password')
 
 
-class LoginForm(FlaskForm):
+class LoginForm(BlogForm):
     username = StringField('Username', [DataRequired(), Length(max=255)])
     password = PasswordField('Password', [DataRequired()])
     remember = BooleanField('Remember Me')
@@ -75,7 +91,7 @@ def at_most_bcrypt_bytes(form, field):
         )
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(BlogForm):
     username = StringField('Username', [DataRequired(), Length(max=255)])
     password = PasswordField('Password', [DataRequired(), Length(min=8), at_most_bcrypt_bytes])
     confirm = PasswordField('Confirm Password', [
