@@ -11,6 +11,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import FlaskForm
 from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import configure_mappers, joinedload, selectinload
+from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter, UnicodeConverter
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
@@ -139,7 +140,8 @@ class CommentForm(BlogForm):
         'Name',
         validators=[DataRequired(), Length(max=255)]
     )
-    text = TextAreaField(u'Comment', validators=[DataRequired()])
+    # A comment is short: a sensible limit, said in a form error (the column itself is unbounded).
+    text = TextAreaField(u'Comment', validators=[DataRequired(), Length(max=10000)])
 
 
 # A list of posts shows each post's author and tags. Loading them with the posts (one JOIN for the
@@ -310,6 +312,13 @@ def server_error(error):
     # A failed query may have left the session in a broken transaction: roll it back.
     db.session.rollback()
     return render_template('500.html'), 500
+
+
+@app.errorhandler(HTTPException)
+def other_error(error):
+    # Every other error a request can meet (400 bad request, 405 method not allowed, 413 too
+    # large…) in the same layout, with the headers Werkzeug gives it (405's Allow).
+    return render_template('error.html', error=error), error.code, error.get_headers()
 
 
 # ---------------------------------------------------------------- class-based views

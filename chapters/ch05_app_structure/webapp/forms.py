@@ -24,4 +24,5 @@ class CommentForm(BlogForm):
         'Name',
         validators=[DataRequired(), Length(max=255)]
     )
-    text = TextAreaField(u'Comment', validators=[DataRequired()])
+    # A comment is short: a sensible limit, said in a form error (the column itself is unbounded).
+    text = TextAreaField(u'Comment', validators=[DataRequired(), Length(max=10000)])

@@ -4,6 +4,8 @@ import os
 class Config(object):
     # Bootstrap's CSS and JS come from the Bootstrap-Flask package itself, not from a CDN.
     BOOTSTRAP_SERVE_LOCAL = True
+    # The largest request body the app reads (413 beyond it): a form of the blog is far smaller.
+    MAX_CONTENT_LENGTH = 1024 * 1024
     # A relative SQLite path lands in the instance/ folder beside the package (Flask-SQLAlchemy 3),
     # which is what the book's `path.join(path.pardir, 'database.db')` was after.
     SQLALCHEMY_DATABASE_URI = os.environ.get('DATABASE_URL', 'sqlite:///database.db')

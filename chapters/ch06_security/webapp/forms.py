@@ -31,7 +31,8 @@ class CommentForm(BlogForm):
         'Name',
         validators=[DataRequired(), Length(max=255)]
     )
-    text = TextAreaField(u'Comment', validators=[DataRequired()])
+    # A comment is short: a sensible limit, said in a form error (the column itself is unbounded).
+    text = TextAreaField(u'Comment', validators=[DataRequired(), Length(max=10000)])
 
 
 class LogoutForm(BlogForm):
@@ -40,7 +41,7 @@ class LogoutForm(BlogForm):
 
 class PostForm(BlogForm):
     title = StringField('Title', [DataRequired(), Length(max=255)])
-    text = TextAreaField('Content', [DataRequired()])
+    text = TextAreaField('Content', [DataRequired(), Length(max=100000)])
 
 
 # One message whether the username or the password is wrong: a different one would tell a

@@ -10,6 +10,7 @@ from flask.views import MethodView, View
 from flask_login import current_user, login_user, logout_user
 from flask_principal import AnonymousIdentity, Identity, identity_changed
 from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
 
 from webapp.extensions import oauth
 from webapp.forms import LoginForm, LogoutForm, RegisterForm
@@ -224,6 +225,13 @@ def server_error(error):
     # A failed query may have left the session in a broken transaction: roll it back.
     db.session.rollback()
     return render_template('500.html'), 500
+
+
+@main_blueprint.app_errorhandler(HTTPException)
+def other_error(error):
+    # Every other error a request can meet (400 bad request, 405 method not allowed, 413 too
+    # large…) in the same layout, with the headers Werkzeug gives it (405's Allow).
+    return render_template('error.html', error=error), error.code, error.get_headers()
 
 
 class GenericView(View):
