@@ -10,6 +10,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import FlaskForm
 from sqlalchemy import func, inspect, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import configure_mappers, joinedload, selectinload
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter, UnicodeConverter
@@ -312,6 +313,15 @@ def server_error(error):
     # A failed query may have left the session in a broken transaction: roll it back.
     db.session.rollback()
     return render_template('500.html'), 500
+
+
+# The database is down or unreachable (psycopg, PyMySQL and sqlite3 all raise OperationalError):
+# 503, "try again soon", on a page that needs no query. pool_pre_ping (config.py) makes the first
+# request after the database is back use a fresh connection.
+@app.errorhandler(OperationalError)
+def database_unavailable(error):
+    db.session.rollback()
+    return render_template('503.html'), 503
 
 
 @app.errorhandler(HTTPException)
