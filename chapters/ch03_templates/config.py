@@ -6,6 +6,8 @@ class Config(object):
     # Bootstrap's CSS and JS come from the Bootstrap-Flask package itself, not from a CDN:
     # the pages render offline.
     BOOTSTRAP_SERVE_LOCAL = True
+    # The largest request body the app reads (413 beyond it): a form of the blog is far smaller.
+    MAX_CONTENT_LENGTH = 1024 * 1024
 
 
 class ProdConfig(Config):

@@ -6,6 +6,11 @@ class Config(object):
     # Bootstrap's CSS and JS come from the Bootstrap-Flask package itself, not from a CDN:
     # the pages render offline.
     BOOTSTRAP_SERVE_LOCAL = True
+    # The largest request body the app reads (413 beyond it): a form of the blog is far smaller.
+    MAX_CONTENT_LENGTH = 1024 * 1024
+    # Test a pooled connection before using it: after the database restarts, the first request
+    # gets a fresh connection instead of an error.
+    SQLALCHEMY_ENGINE_OPTIONS = {'pool_pre_ping': True}
 
 
 class ProdConfig(Config):

@@ -7,6 +7,7 @@ from flask_migrate import Migrate
 from webapp.config import instance_secret_key
 from webapp.controllers.blog import blog_blueprint
 from webapp.controllers.main import main_blueprint
+from webapp.converters import IdConverter, TextConverter
 from webapp.demo import seed
 from webapp.models import Comment, Post, Tag, User, db
 
@@ -50,6 +51,9 @@ def create_app(object_name=None):
     db.init_app(app)
     migrate.init_app(app, db)
     bootstrap.init_app(app)
+
+    # What a part of a URL may be (webapp/converters.py), before the blueprints add their routes.
+    app.url_map.converters.update(int=IdConverter, string=TextConverter, default=TextConverter)
 
     @app.route('/')
     def index():

@@ -5,6 +5,11 @@ import secrets
 class Config(object):
     # Bootstrap's CSS and JS come from the Bootstrap-Flask package itself, not from a CDN.
     BOOTSTRAP_SERVE_LOCAL = True
+    # The largest request body the app reads (413 beyond it): a form of the blog is far smaller.
+    MAX_CONTENT_LENGTH = 1024 * 1024
+    # Test a pooled connection before using it: after the database restarts, the first request
+    # gets a fresh connection instead of an error.
+    SQLALCHEMY_ENGINE_OPTIONS = {'pool_pre_ping': True}
     # A relative SQLite path lands in the instance/ folder beside the package (Flask-SQLAlchemy 3),
     # which is what the book's `path.join(path.pardir, 'database.db')` was after.
     SQLALCHEMY_DATABASE_URI = os.environ.get('DATABASE_URL', 'sqlite:///database.db')

@@ -11,6 +11,7 @@ from sqlalchemy import inspect, select
 from webapp.config import instance_secret_key
 from webapp.controllers.blog import blog_blueprint
 from webapp.controllers.main import main_blueprint
+from webapp.converters import IdConverter, TextConverter
 from webapp.demo import seed
 from webapp.extensions import bcrypt, bootstrap, limiter, login_manager, migrate, oauth, principals
 from webapp.models import (USERNAME, USERNAME_RULE, Anonymous, Comment, Post, Role, Tag, User, db,
@@ -111,6 +112,9 @@ def create_app(object_name=None):
         if hasattr(current_user, 'roles'):
             for role in current_user.roles:
                 identity.provides.add(RoleNeed(role.name))
+
+    # What a part of a URL may be (webapp/converters.py), before the blueprints add their routes.
+    app.url_map.converters.update(int=IdConverter, string=TextConverter, default=TextConverter)
 
     @app.route('/')
     def index():

@@ -7,21 +7,38 @@ from webapp.models import (BCRYPT_MAX_BYTES, USERNAME, USERNAME_RULE, USERNAME_T
                             spend_a_password_check, user_named)
 
 
-class CommentForm(FlaskForm):
+def no_nul_character(form, field):
+    # PostgreSQL refuses text holding a NUL character: a form error, not a database error.
+    if isinstance(field.data, str) and '\x00' in field.data:
+        raise ValidationError('This field cannot hold a NUL character.')
+
+
+class BlogForm(FlaskForm):
+    """The blog's forms: every field also refuses a NUL character, after its own validators."""
+
+    def validate(self, extra_validators=None):
+        extra = dict(extra_validators or {})
+        for name in self._fields:
+            extra[name] = [*extra.get(name, ()), no_nul_character]
+        return super().validate(extra)
+
+
+class CommentForm(BlogForm):
     name = StringField(
         'Name',
         validators=[DataRequired(), Length(max=255)]
     )
-    text = TextAreaField(u'Comment', validators=[DataRequired()])
+    # A comment is short: a sensible limit, said in a form error (the column itself is unbounded).
+    text = TextAreaField(u'Comment', validators=[DataRequired(), Length(max=10000)])
 
 
-class LogoutForm(FlaskForm):
+class LogoutForm(BlogForm):
     """Nothing but the CSRF token: another site cannot log a visitor out."""
 
 
-class PostForm(FlaskForm):
+class PostForm(BlogForm):
     title = StringField('Title', [DataRequired(), Length(max=255)])
-    text = TextAreaField('Content', [DataRequired()])
+    text = TextAreaField('Content', [DataRequired(), Length(max=100000)])
 
 
 # One message whether the username or the password is wrong: a different one would tell a
@@ -29,7 +46,7 @@ class PostForm(FlaskForm):
 BAD_CREDENTIALS = 'Invalid username or password'
 
 
-class LoginForm(FlaskForm):
+class LoginForm(BlogForm):
     username = StringField('Username', [DataRequired(), Length(max=255)])
     password = PasswordField('Password', [DataRequired()])
     remember = BooleanField('Remember Me')
@@ -61,7 +78,7 @@ def at_most_bcrypt_bytes(form, field):
         )
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(BlogForm):
     username = StringField('Username', [DataRequired(), Regexp(USERNAME, message=USERNAME_RULE)])
     password = PasswordField('Password', [DataRequired(), Length(min=8), at_most_bcrypt_bytes])
     confirm = PasswordField('Confirm Password', [

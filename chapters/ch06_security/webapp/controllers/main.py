@@ -12,9 +12,10 @@ from flask.views import MethodView, View
 from flask_login import current_user, login_user, logout_user
 from flask_principal import AnonymousIdentity, Identity, identity_changed
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
+from werkzeug.exceptions import HTTPException
 
-from webapp.extensions import admin_permission, limiter, oauth
+from webapp.extensions import admin_permission, limiter, login_manager, oauth
 from webapp.forms import LoginForm, LogoutForm, RegisterForm
 from webapp.models import USERNAME, USERNAME_RULE, USERNAME_TAKEN, User, db, user_named
 
@@ -275,6 +276,25 @@ def server_error(error):
     # A failed query may have left the session in a broken transaction: roll it back.
     db.session.rollback()
     return render_template('500.html'), 500
+
+
+# The database is down or unreachable (psycopg, PyMySQL and sqlite3 all raise OperationalError):
+# 503, "try again soon", on a page that needs no query. pool_pre_ping (config.py) makes the first
+# request after the database is back use a fresh connection.
+@main_blueprint.app_errorhandler(OperationalError)
+def database_unavailable(error):
+    db.session.rollback()
+    # Every template is given Flask-Login's current_user, loaded from the database: draw this page
+    # for nobody (503.html leaves the account links out of the navigation bar).
+    g._login_user = login_manager.anonymous_user()
+    return render_template('503.html'), 503
+
+
+@main_blueprint.app_errorhandler(HTTPException)
+def other_error(error):
+    # Every other error a request can meet (400 bad request, 405 method not allowed, 413 too
+    # large…) in the same layout, with the headers Werkzeug gives it (405's Allow).
+    return render_template('error.html', error=error), error.code, error.get_headers()
 
 
 class GenericView(View):
