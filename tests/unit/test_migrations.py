@@ -52,6 +52,8 @@ def test_models_and_migrations_agree(migrated):
         assert compare_metadata(context, db.metadata) == []
 
 
+@pytest.mark.snapshot_convention(
+    "the workbook splits the migration in two, users first; the book's one migration has no such step")
 def test_downgrade_and_upgrade_keep_users(migrated):
     """Downgrading to the first revision and back keeps the users: only what was dropped is lost."""
     app, step = migrated

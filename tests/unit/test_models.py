@@ -112,7 +112,9 @@ def test_a_tag_lists_its_posts_and_a_post_its_tags(db, models):
     assert {p.title for p in python.posts} == {"one", "two"}
     assert flask.posts.all() == [one]
     assert repr(python) == "<Tag 'Python'>"
-    linked = db.session.execute(select(models.tags)).all()
+    table = models.tags.name
+    assert table == "post_tags", f"the posts' tags are stored in {table}; the book's table is post_tags"
+    linked = db.session.execute(select(db.metadata.tables["post_tags"])).all()
     assert len(linked) == 3
 
 
