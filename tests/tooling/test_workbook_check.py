@@ -112,7 +112,8 @@ def mistake_folder(tmp_path: Path, *edits: tuple[str, str, str]) -> Path:
 MISTAKES = {
     "backref missing": (
         [("main.py", "        backref='user',\n", "")],
-        {"✗ A post given a user appears in user.posts, and post.user points back (backref).": [],
+        {"✗ A post given a user appears in user.posts, and post.user points back (backref).":
+             ["user.posts should list the post", "Right contains one more item"],
          "✗ Users, posts, comments and tags are stored and read back the same on SQLite, PostgreSQL "
          "and MariaDB. (fails on sqlite, postgresql, mariadb)":
              ["AttributeError: 'Post' object has no attribute 'user'"],
