@@ -10,6 +10,7 @@ generated in the learner's folder (`flask db init`'s migrations/env.py) are kept
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -81,6 +82,14 @@ class Report:
             detail = [line.split(" diff: ", 1)[-1] for line in detail
                       if not line.startswith("Omitting")]
             why = (lines[:1] or [type(error).__name__]) + detail[:1]
+        elif isinstance(error, subprocess.CalledProcessError):  # a command the test typed for you
+            command = error.cmd if isinstance(error.cmd, list) else str(error.cmd).split()
+            if "--app" in command:  # `python -m flask --app main db upgrade` → `flask db upgrade`
+                command = ["flask", *command[command.index("--app") + 2:]]
+            output = error.stderr or error.stdout or ""
+            output = output.decode(errors="replace") if isinstance(output, bytes) else output
+            last = [line.strip() for line in output.splitlines() if line.strip()][-1:]
+            why = [f"`{' '.join(map(str, command))}` failed (exit status {error.returncode})", *last]
         else:
             first = text.splitlines()[0] if text else ""
             why = [f"{type(error).__name__}: {first}".rstrip(": ")]
