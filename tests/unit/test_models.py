@@ -94,7 +94,8 @@ def test_a_post_given_a_user_is_among_their_posts(db, models):
     comment = models.Comment(name="reader", text="A comment that is long enough", post=post)
     db.session.add_all([user, post, comment])
     db.session.commit()
-    assert user.posts.all() == [post], "after post.user = user, user.posts should list the post"
+    assert user.posts.all() == [post], \
+        f"after post.user = user, user.posts should list the post; it lists {user.posts.all()}"
     assert post.user_id == user.id, "after post.user = user, post.user_id should be the user's id"
     assert post.comments.all() == [comment]
     assert repr(comment) == "<Comment 'A comment that '>"

@@ -76,12 +76,18 @@ class Report:
         text = str(error).strip()
         if isinstance(error, AssertionError) or type(error).__name__ == "Failed":
             lines = [line.strip() for line in text.splitlines() if line.strip()]
-            # pytest's rewritten assert: "[message]", "assert left == right", "At index 0 diff: …", …
+            # "Extra items in the left set:" is followed by the items, one a line: keep the first.
+            lines = [f"{line} {lines[n + 1]}" if line.endswith(":") and n + 1 < len(lines) else line
+                     for n, line in enumerate(lines)]
+            # pytest's rewritten assert: "[the test's message]", "assert left == right", then how they
+            # differ ("At index 0 diff: …", "Extra items in the left set: …")
             detail = [line for line in lines if " diff: " in line or line.startswith(
                 ("Left contains", "Right contains", "Extra items", "Differing items", "Omitting"))]
             detail = [line.split(" diff: ", 1)[-1] for line in detail
                       if not line.startswith("Omitting")]
-            why = (lines[:1] or [type(error).__name__]) + detail[:1]
+            why = lines[:1] or [type(error).__name__]
+            if why[0].startswith("assert "):  # no message of the test's own: pytest's comparison
+                why += detail[:1]
         elif isinstance(error, subprocess.CalledProcessError):  # a command the test typed for you
             command = error.cmd if isinstance(error.cmd, list) else str(error.cmd).split()
             if "--app" in command:  # `python -m flask --app main db upgrade` → `flask db upgrade`
