@@ -72,7 +72,8 @@ def describe(difference) -> str:
 
 
 @pytest.mark.snapshot_convention(
-    "the workbook splits the migration in two, users first; the book's one migration has no such step")
+    "the workbook's migrations put the users in a first revision of their own; "
+    "the book's, and yours from `flask db migrate`, need not")
 def test_downgrade_and_upgrade_keep_users(migrated):
     """Downgrading to the first revision and back keeps the users: only what was dropped is lost."""
     app, step = migrated
