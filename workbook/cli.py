@@ -259,6 +259,14 @@ def verdict(result: dict) -> list[str]:
     return [f"✓ {text}"]
 
 
+def pytest_options_without_notebooks() -> list[str]:
+    """The repository's pytest options without nbval: a learner's folder has no notebook under test,
+    and loading nbval (nbformat, jsonschema) costs a second and a half of every check."""
+    options = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]
+    kept = " ".join(opt for opt in options["addopts"] if not opt.startswith("--nbval"))
+    return ["-o", f"addopts={kept}", "-p", "no:nbval"]
+
+
 def cmd_check(args) -> int:
     chapter, folder = args.chapter, Path(args.dir).resolve()
     if not folder.is_dir():
@@ -269,7 +277,8 @@ def cmd_check(args) -> int:
         # pytest's own output names the workbook's test files, which the learner does not have:
         # it is shown only when the suites could not run at all.
         run = subprocess.run(
-            [sys.executable, "-m", "pytest", "--chapter", chapter.name, "--chapter-dir",
+            [sys.executable, "-m", "pytest", *pytest_options_without_notebooks(),
+             "--chapter", chapter.name, "--chapter-dir",
              str(folder), "--no-coverage", "-q", "--tb=short", "--no-header",
              "-p", "workbook.testing.report", f"--behaviour-report={report}", "tests"],
             cwd=ROOT, capture_output=True, text=True,

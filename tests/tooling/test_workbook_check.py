@@ -159,3 +159,21 @@ def test_check_says_what_fails_and_why(mistake, tmp_path):
     failed = [line for line in shown if line.startswith("✗")]
     assert f"; {len(failed)} to fix" in result.stdout
     assert "✓ `flask shell` also holds `db` and the models User, Post, Comment and Tag." in shown
+
+
+def test_cases_of_one_behaviour_make_one_line():
+    """A behaviour's cases are one line: the databases it fails on, or those it could not be checked on."""
+    def case(name, outcome, why=(), skip=None):
+        return {"test": "t", "behaviour": "Stored and read back the same.", "case": name,
+                "outcome": outcome, "why": list(why), "skip": skip}
+
+    failing = cli.behaviours([case("sqlite", "passed"), case("postgresql", "failed", ["Boom: x"]),
+                              case("mariadb", "failed", ["Boom: y"])])
+    assert [cli.verdict(r) for r in failing] == [
+        ["✗ Stored and read back the same. (fails on postgresql, mariadb)", "    Boom: x"]]
+    partly = cli.behaviours([case("sqlite", "passed"), case("mariadb", "skipped", skip="no MariaDB")])
+    assert [cli.verdict(r) for r in partly] == [
+        ["✓ Stored and read back the same. (not checked on mariadb)"]]
+    unchecked = cli.behaviours([case(None, "skipped", skip="not checked: the workbook's own")])
+    assert [cli.verdict(r) for r in unchecked] == [
+        ["– not checked: Stored and read back the same.", "    the workbook's own"]]
