@@ -128,3 +128,18 @@ def test_first_request_after_a_database_restart_succeeds(
     postgres.drop_connections()
     response = client.get(url_for("home"))
     assert response.status_code == 200 and "A post" in page(response)
+
+
+@pytest.mark.chapters(since=8)
+@pytest.mark.services
+def test_api_answers_503_in_json_while_the_database_is_down(client, db, a_post, postgres):
+    """With the database down, the REST API answers 503 with a JSON reason, never a page, and
+    works again on the first request after the database is back."""
+    paths = ("/api/post", f"/api/post/{a_post.id}")
+    postgres.stop()
+    for path in paths:
+        response = client.get(path)
+        assert response.status_code == 503 and response.is_json, path
+        assert "database" in response.get_json()["message"]
+    postgres.start()
+    assert client.get("/api/post").status_code == 200
