@@ -55,6 +55,7 @@ class Config(object):
     # Flask-RESTX: a 404 from /api/... does not suggest other URLs; errors are JSON {"message": …}.
     RESTX_ERROR_404_HELP = False
     RESTX_MASK_SWAGGER = False
+    SWAGGER_UI_DOC_EXPANSION = 'list'  # Swagger UI opens with every operation listed
     # No request body is larger than this (a post's text is at most 100,000 characters): 413.
     MAX_CONTENT_LENGTH = 1024 * 1024
 

@@ -1,5 +1,6 @@
 """The blog's REST API under /api: the book's `rest` controllers, as a blueprint."""
-from flask import Blueprint
+from flask import Blueprint, make_response
+from flask_restx import apidoc
 from sqlalchemy.exc import OperationalError
 
 from webapp.controllers.rest.auth import AuthApi
@@ -24,3 +25,18 @@ def database_unavailable(error):
     # As the pages' 503 (controllers/main.py), in JSON: the database is down, try again soon.
     db.session.rollback()
     return {'message': 'The database is unavailable: try again in a moment'}, 503
+
+
+# Swagger UI's page starts itself with an inline script and inline styles, which the site's
+# Content-Security-Policy (chapter 6) refuses; this one page allows them, nothing else changes
+# (still only this site's own files: Flask-RESTX serves Swagger UI from its package).
+SWAGGER_UI_POLICY = ("default-src 'self'; script-src 'self' 'unsafe-inline'; "
+                     "style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; "
+                     "base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+
+
+@rest_api.documentation
+def swagger_ui():
+    response = make_response(apidoc.ui_for(rest_api))
+    response.headers['Content-Security-Policy'] = SWAGGER_UI_POLICY
+    return response
