@@ -1,38 +1,55 @@
-"""How fast is the blog's home page? Requests per second from gunicorn, beside a bare Flask "hello".
+"""How fast is the blog's home page, and does its cost grow with the blog? Measured with wrk.
 
-    python benchmarks/home_page.py [--chapter 5] [--requests 1000] [--concurrency 4] [--workers 2]
+    python benchmarks/home_page.py [--chapter 6] [--posts 1000,10000] [--databases sqlite,postgresql]
+                                   [--duration 10] [--connections 8] [--workers 2] [--quick]
 
-Not a test: it prints figures. It builds a throwaway SQLite database with 1,000 demo posts (the
-chapter's own `flask db upgrade` and `flask seed`), starts ONE gunicorn on 127.0.0.1 serving both the
-chapter's app and a bare Flask app (mounted at /hello), sends a bounded number of GET requests to
-each — first the home page, then "hello", a few warm-up requests before each — and prints requests per
-second for both and their ratio. Nothing leaves 127.0.0.1.
+Not a test: it prints figures. For each database (SQLite in a temporary folder; a scratch database on
+the PostgreSQL server at 127.0.0.1:5432, dropped afterwards) and each blog size it builds the tables
+with the chapter's own `flask db upgrade`, fills them with `flask seed --posts N`, and starts ONE
+gunicorn (the production configuration, SECRET_KEY set, 2 sync workers) that serves the chapter's app
+beside a bare Flask "hello" (mounted at /hello/). wrk, a load generator outside Python, then asks for
+each URL in turn for --duration seconds after 20 warm-up requests, so the client is never the bottleneck.
+
+The table gives requests per second for both URLs, the page as a share of hello (what the page itself
+costs, whatever the machine), the page at the largest size as a share of the page at the smallest
+(1.0: the page's cost does not grow with the blog) and the SQL statements one request for the page
+runs, counted in this process with an SQLAlchemy event. Nothing leaves 127.0.0.1.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
+import http.client
 import os
+import re
+import shutil
 import subprocess
 import sys
 import tempfile
 import textwrap
-import threading
 import time
+import urllib.parse
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from workbook import chapters  # noqa: E402
-from workbook.live import free_port  # noqa: E402
+from workbook import chapters, live  # noqa: E402
+
+INSTALL_WRK = "wrk is not installed: apt-get install wrk (or brew install wrk); it is the load generator"
 
 WSGI = textwrap.dedent('''
     import sys
-    sys.path.insert(0, {code!r})
+    sys.path.insert(0, {root!r})
     from flask import Flask
     from werkzeug.middleware.dispatcher import DispatcherMiddleware
+    from workbook import chapters
 
-    {make_blog}
+    chapter = chapters.get({chapter!r})
+    chapters.activate(chapter.path)
+    blog = chapters.load_app(chapter, "ProdConfig")
+    blog.config.update(DEBUG=False)  # chapters 3 and 4 configure their app themselves (DevConfig)
 
     hello = Flask("hello")
 
@@ -44,63 +61,92 @@ WSGI = textwrap.dedent('''
 ''')
 
 
-def flask(chapter, env, *args):
-    subprocess.run(chapter.flask_command(*args),
-                   cwd=chapter.path, env=env, check=True, capture_output=True)
+@dataclass
+class Row:
+    database: str
+    posts: int
+    hello: float
+    page: float
+    queries: int
 
 
-def hammer(url: str, requests: int, concurrency: int) -> float:
-    """Send `requests` GETs from `concurrency` threads; return requests per second."""
-    for _ in range(20):  # warm-up: imports, connections, template compilation
-        urllib.request.urlopen(url).read()
-    per_thread = [requests // concurrency + (i < requests % concurrency) for i in range(concurrency)]
-    failures = []
-
-    def run(count):
-        for _ in range(count):
-            with urllib.request.urlopen(url, timeout=30) as response:
-                response.read()
-                if response.status != 200:
-                    failures.append(response.status)
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in per_thread]
-    start = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - start
-    if failures:
-        raise SystemExit(f"{len(failures)} requests to {url} failed")
-    return requests / elapsed
+def say(text: str, end: str = "\n") -> None:
+    print(text, end=end, flush=True)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--chapter", default=str(chapters.newest().number))
-    parser.add_argument("--posts", type=int, default=1000)
-    parser.add_argument("--requests", type=int, default=1000)
-    parser.add_argument("--concurrency", type=int, default=4)
-    parser.add_argument("--workers", type=int, default=2)
-    options = parser.parse_args()
-    chapter = chapters.get(options.chapter)
-    work = Path(tempfile.mkdtemp(prefix="workbook-bench-"))
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{work / 'bench.db'}", "WEBAPP_ENV": "prod",
-           "SECRET_KEY": "benchmark-only", "PYTHONUNBUFFERED": "1"}
-    print(f"chapter {chapter.number} ({chapter.title}), {options.posts} posts in {work / 'bench.db'}")
-    flask(chapter, env, "db", "upgrade")
-    flask(chapter, env, "seed", "--posts", str(options.posts))
+def flask(chapter, env, *args, progress: str | None = None) -> None:
+    """Run `flask --app <chapter> ARGS` in the chapter's folder; with `progress`, echo seed's counts."""
+    process = subprocess.Popen(chapter.flask_command(*args), cwd=chapter.path, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    output = []
+    for line in process.stdout:
+        output.append(line)
+        done = re.match(r"\s*(\d+) of (\d+) posts", line)
+        if progress and done:
+            say(f"\r{progress}: {done[1]:>6} of {done[2]} posts", end="")
+    if process.wait():
+        raise SystemExit(f"flask {' '.join(args)} failed:\n{''.join(output)}")
+    if progress:
+        say("")
 
-    make_blog = (f"from workbook import chapters\nblog = chapters.load_app(chapters.get({chapter.name!r}), "
-                 "'ProdConfig')\nblog.config.update(DEBUG=False)")
-    (work / "bench_wsgi.py").write_text(WSGI.format(code=str(chapter.path), make_blog=make_blog))
-    port = free_port()
-    gunicorn = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
-                "--workers", str(options.workers), "--worker-class", "sync", "--log-level", "warning",
-                "bench_wsgi:application"]
-    server = subprocess.Popen(gunicorn, cwd=work, env=env)
+
+def count_queries(chapter) -> tuple[int, str]:
+    """The SQL statements one GET of the home page runs (its second request: the first sets up), and
+    the home page's path. The app reads DATABASE_URL from the environment, as the server does."""
+    import sqlalchemy as sa
+    from flask import url_for
+
+    chapters.activate(chapter.path)
+    app = chapters.load_app(chapter, "ProdConfig")
+    app.config.update(DEBUG=False)
+    with app.test_request_context():
+        path = url_for(chapter.home)
+    statements = []
+    with app.app_context():
+        engine = app.extensions["sqlalchemy"].engine
+        client = app.test_client()
+        client.get(path)
+        sa.event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+        response = client.get(path)
+        engine.dispose()
+    if response.status_code != 200:
+        raise SystemExit(f"{path} answered {response.status_code} in process")
+    return len(statements), path
+
+
+def warm_up(url: str, requests: int = 20) -> None:
+    """A few plain GETs (imports, connections, compiled templates); each must be a 200, not a redirect."""
+    parts = urllib.parse.urlsplit(url)
+    for _ in range(requests):
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+        connection.request("GET", parts.path)
+        response = connection.getresponse()
+        response.read()
+        connection.close()
+        if response.status != 200:
+            raise SystemExit(f"{url} answered {response.status}, not 200: nothing to measure")
+
+
+def wrk(url: str, duration: int, connections: int, threads: int) -> float:
+    """Requests per second wrk measured for `url`; every answer must be a 200."""
+    warm_up(url)
+    result = subprocess.run(
+        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "10s", url],
+        capture_output=True, text=True, check=True)
+    for problem in ("Non-2xx or 3xx responses", "Socket errors"):
+        if problem in result.stdout:
+            raise SystemExit(f"wrk against {url}: {problem}\n{result.stdout}")
+    return float(re.search(r"Requests/sec:\s*([\d.]+)", result.stdout)[1])
+
+
+@contextlib.contextmanager
+def gunicorn(work: Path, chapter, env, workers: int):
+    (work / "bench_wsgi.py").write_text(WSGI.format(root=str(ROOT), chapter=chapter.name))
+    port = live.free_port()
+    command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers",
+               str(workers), "--worker-class", "sync", "--log-level", "warning", "bench_wsgi:application"]
+    server = subprocess.Popen(command, cwd=work, env=env)
     base = f"http://127.0.0.1:{port}"
-    home = base + ("/blog/" if chapter.number >= 4 else "/")
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -109,18 +155,97 @@ def main() -> None:
                 break
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit("gunicorn did not start")
+                    raise SystemExit("gunicorn did not start") from None
                 time.sleep(0.2)
-        print(f"gunicorn, {options.workers} sync workers, {options.requests} requests a URL from "
-              f"{options.concurrency} client threads")
-        blog_rps = hammer(home, options.requests, options.concurrency)
-        hello_rps = hammer(base + "/hello/", options.requests, options.concurrency)
+        yield base
     finally:
         server.terminate()
         server.wait(timeout=10)
-    print(f"home page ({home.removeprefix(base)}, 10 posts + sidebar): {blog_rps:8.1f} requests/s")
-    print(f"bare Flask hello:                     {hello_rps:8.1f} requests/s")
-    print(f"ratio hello / home page:              {hello_rps / blog_rps:8.1f}x")
+
+
+@contextlib.contextmanager
+def database(kind: str, work: Path, posts: int):
+    if kind == "sqlite":
+        yield f"sqlite:///{work / f'bench-{posts}.db'}"
+    else:
+        try:
+            with live.fresh_database(kind) as url:
+                yield url
+        except live.Unavailable as missing:
+            raise SystemExit(str(missing)) from None
+
+
+def measure(chapter, kind: str, posts: int, options, work: Path) -> Row:
+    with database(kind, work, posts) as url:
+        env = {**os.environ, "DATABASE_URL": url, "WEBAPP_ENV": "prod", "SECRET_KEY": "benchmark-only",
+               "PYTHONUNBUFFERED": "1"}
+        label = f"{kind:<10} {posts:>6} posts"
+        say(f"{label}: flask db upgrade")
+        flask(chapter, env, "db", "upgrade")
+        flask(chapter, env, "seed", "--posts", str(posts), progress=f"{label}: flask seed")
+        os.environ.update(DATABASE_URL=url, WEBAPP_ENV="prod", SECRET_KEY="benchmark-only")
+        queries, path = count_queries(chapter)
+        with gunicorn(work, chapter, env, options.workers) as base:
+            say(f"{label}: wrk {options.duration:g} s on {path} ...", end="")
+            page = wrk(base + path, options.duration, options.connections, options.threads)
+            say(f" {page:.0f}/s; on /hello/ ...", end="")
+            hello = wrk(base + "/hello/", options.duration, options.connections, options.threads)
+            say(f" {hello:.0f}/s")
+    return Row(kind, posts, hello, page, queries)
+
+
+def table(rows: list[Row]) -> str:
+    fewest = min(row.posts for row in rows)
+    lines = [f"{'database':<11} {'posts':>6} {'hello/s':>8} {'page/s':>8} {'page/hello':>10} "
+             f"{'vs ' + str(fewest):>9} {'queries':>7}"]
+    for row in rows:
+        first = min((r for r in rows if r.database == row.database), key=lambda r: r.posts)
+        growth = "" if row is first else f"{row.page / first.page:.0%}"
+        lines.append(f"{row.database:<11} {row.posts:>6} {row.hello:>8.0f} {row.page:>8.0f} "
+                     f"{row.page / row.hello:>10.1%} {growth:>9} {row.queries:>7}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--chapter", default=str(chapters.newest().number))
+    parser.add_argument("--posts", default="1000,10000", help="blog sizes, comma-separated")
+    parser.add_argument("--databases", default="sqlite,postgresql", help="sqlite and/or postgresql")
+    parser.add_argument("--duration", type=int, default=10, help="seconds of wrk per URL")
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=2, help="wrk's threads")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn's sync workers")
+    parser.add_argument("--quick", action="store_true",
+                        help="a smoke test: 1 s a URL and a 20-request warm-up; figures are rough)")
+    options = parser.parse_args(argv)
+    if options.quick:
+        options.duration = 1
+    if shutil.which("wrk") is None:
+        say(INSTALL_WRK)
+        raise SystemExit(1)
+    chapter = chapters.get(options.chapter)
+    if chapter.rank < 3:
+        raise SystemExit(f"{chapter.label} has no blog pages yet: the home page comes with chapter 3")
+    sizes = sorted(int(n) for n in options.posts.split(","))
+    kinds = [k.strip() for k in options.databases.split(",")]
+    if unknown := set(kinds) - {"sqlite", "postgresql"}:
+        raise SystemExit(f"unknown database {', '.join(sorted(unknown))}: use sqlite, postgresql")
+
+    say(f"{chapter.label} ({chapter.title}); gunicorn, {options.workers} sync workers, production "
+        f"config; wrk -t{options.threads} -c{options.connections}, {options.duration:g} s a URL")
+    work = Path(tempfile.mkdtemp(prefix="workbook-bench-"))
+    rows = []
+    try:
+        for kind in kinds:
+            for posts in sizes:
+                rows.append(measure(chapter, kind, posts, options, work))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    say("")
+    say(table(rows))
+    say(f"page/hello: the home page's speed as a share of a bare Flask hello from the same server; "
+        f"vs {sizes[0]}: the page's speed against itself on the same database with {sizes[0]} posts "
+        "(100%: its cost does not grow with the blog); queries: SQL statements one home page runs.")
 
 
 if __name__ == "__main__":
