@@ -82,11 +82,12 @@ def flask(chapter, env, *args, progress: str | None = None) -> None:
     for line in process.stdout:
         output.append(line)
         done = re.match(r"\s*(\d+) of (\d+) posts", line)
-        if progress and done:
-            say(f"\r{progress}: {done[1]:>6} of {done[2]} posts", end="")
+        if progress and done and (sys.stdout.isatty() or int(done[1]) % (int(done[2]) // 4 or 1) == 0):
+            # On a terminal one line counts up; in a log, a line a quarter.
+            say(f"\r{progress}: {done[1]:>6} of {done[2]} posts", end="" if sys.stdout.isatty() else "\n")
     if process.wait():
         raise SystemExit(f"flask {' '.join(args)} failed:\n{''.join(output)}")
-    if progress:
+    if progress and sys.stdout.isatty():
         say("")
 
 
