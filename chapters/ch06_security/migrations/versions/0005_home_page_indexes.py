@@ -16,11 +16,11 @@ depends_on = None
 
 # Without them every page reads whole tables: the home page sorted every post to show ten, and
 # found each post's tags by reading all of post_tags. What it cost grew with the blog.
-INDEXES = [  # name, table, columns, whether the columns hold a foreign key
+INDEXES = [  # name, table, columns, whether it starts with a foreign key's column
     ('ix_post_publish_date_id', 'post', ['publish_date', 'id'], False),
     ('ix_post_user_id', 'post', ['user_id'], True),
     ('ix_comment_post_id', 'comment', ['post_id'], True),
-    ('ix_post_tags_post_id', 'post_tags', ['post_id'], True),
+    ('ix_post_tags_post_id_tag_id', 'post_tags', ['post_id', 'tag_id'], True),
     ('ix_post_tags_tag_id', 'post_tags', ['tag_id'], True),
 ]
 
