@@ -68,9 +68,11 @@ WSGI = textwrap.dedent('''
 class Row:
     database: str
     posts: int
-    hello: float
+    hello: float  # requests per second
     page: float
     queries: int
+    hello_cpu: float | None  # the workers' CPU milliseconds per request (Linux only)
+    page_cpu: float | None
 
 
 def say(text: str, end: str = "\n") -> None:
@@ -131,15 +133,32 @@ def warm_up(url: str, requests: int = 20) -> None:
             raise SystemExit(f"{url} answered {response.status}, not 200: nothing to measure")
 
 
-def wrk(url: str, duration: int, connections: int, threads: int) -> float:
-    """Requests per second wrk measured for `url`; every answer must be a 200."""
+def cpu_seconds(server: subprocess.Popen) -> float | None:
+    """CPU time (user + system) the gunicorn workers, the master's children, have used so far."""
+    try:
+        children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+        ticks = sum(sum(int(field) for field in
+                        Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[11:13])
+                    for pid in children)
+    except OSError:  # not Linux
+        return None
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def wrk(url: str, server, duration: int, connections: int, threads: int) -> tuple[float, float | None]:
+    """Requests per second wrk measured for `url` (every answer must be a 200), and the workers' CPU
+    milliseconds per request meanwhile: what a request costs, whatever else the machine is doing."""
+    before = cpu_seconds(server)
     result = subprocess.run(
         ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "10s", url],
         capture_output=True, text=True, check=True)
+    after = cpu_seconds(server)
     for problem in ("Non-2xx or 3xx responses", "Socket errors"):
         if problem in result.stdout:
             raise SystemExit(f"wrk against {url}: {problem}\n{result.stdout}")
-    return float(re.search(r"Requests/sec:\s*([\d.]+)", result.stdout)[1])
+    requests = int(re.search(r"(\d+) requests in", result.stdout)[1])
+    cpu = None if before is None or after is None else (after - before) * 1000 / requests
+    return float(re.search(r"Requests/sec:\s*([\d.]+)", result.stdout)[1]), cpu
 
 
 @contextlib.contextmanager
@@ -160,7 +179,7 @@ def gunicorn(work: Path, chapter, env, workers: int):
                 if server.poll() is not None or time.monotonic() > deadline:
                     raise SystemExit("gunicorn did not start") from None
                 time.sleep(0.2)
-        yield base
+        yield base, server
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -200,28 +219,36 @@ def measure(chapter, kind: str, posts: int, options, work: Path) -> Row:
             vacuum(url)
         os.environ.update(DATABASE_URL=url, WEBAPP_ENV="prod", SECRET_KEY="benchmark-only")
         queries, path = count_queries(chapter)
-        with gunicorn(work, chapter, env, options.workers) as base:
+        with gunicorn(work, chapter, env, options.workers) as (base, server):
             warm_up(base + path)
             warm_up(base + "/hello/")
             pages, hellos = [], []
             for round in range(1, options.rounds + 1):
                 say(f"{label}: round {round}, wrk {options.duration} s on {path} ...", end="")
-                pages.append(wrk(base + path, options.duration, options.connections, options.threads))
-                say(f" {pages[-1]:.0f}/s; on /hello/ ...", end="")
-                hellos.append(wrk(base + "/hello/", options.duration, options.connections, options.threads))
-                say(f" {hellos[-1]:.0f}/s")
-    return Row(kind, posts, max(hellos), max(pages), queries)
+                pages.append(wrk(base + path, server, options.duration, options.connections,
+                                 options.threads))
+                say(f" {pages[-1][0]:.0f}/s; on /hello/ ...", end="")
+                hellos.append(wrk(base + "/hello/", server, options.duration, options.connections,
+                                  options.threads))
+                say(f" {hellos[-1][0]:.0f}/s")
+    # The best round of each: the fastest, and the least CPU a request.
+    page_cpu = None if pages[0][1] is None else min(cpu for _, cpu in pages)
+    hello_cpu = None if hellos[0][1] is None else min(cpu for _, cpu in hellos)
+    return Row(kind, posts, max(r for r, _ in hellos), max(r for r, _ in pages), queries,
+               hello_cpu, page_cpu)
 
 
 def table(rows: list[Row]) -> str:
     fewest = min(row.posts for row in rows)
     lines = [f"{'database':<11} {'posts':>6} {'hello/s':>8} {'page/s':>8} {'page/hello':>10} "
-             f"{'vs ' + str(fewest):>9} {'queries':>7}"]
+             f"{'vs ' + str(fewest):>9} {'queries':>7} {'CPU ms hello':>12} {'page':>6} {'ratio':>6}"]
     for row in rows:
         first = min((r for r in rows if r.database == row.database), key=lambda r: r.posts)
         growth = "" if row is first else f"{row.page / first.page:.0%}"
+        cpu = (f"{row.hello_cpu:>12.2f} {row.page_cpu:>6.2f} {row.hello_cpu / row.page_cpu:>6.1%}"
+               if row.page_cpu else f"{'-':>12} {'-':>6} {'-':>6}")
         lines.append(f"{row.database:<11} {row.posts:>6} {row.hello:>8.0f} {row.page:>8.0f} "
-                     f"{row.page / row.hello:>10.1%} {growth:>9} {row.queries:>7}")
+                     f"{row.page / row.hello:>10.1%} {growth:>9} {row.queries:>7} {cpu}")
     return "\n".join(lines)
 
 
@@ -271,7 +298,9 @@ def main(argv: list[str] | None = None) -> None:
     say(table(rows))
     say(f"page/hello: the home page's speed as a share of a bare Flask hello from the same server; "
         f"vs {sizes[0]}: the page's speed against itself on the same database with {sizes[0]} posts "
-        "(100%: its cost does not grow with the blog); queries: SQL statements one home page runs.")
+        "(100%: its cost does not grow with the blog); queries: SQL statements one home page runs; "
+        f"CPU ms: what the gunicorn workers spent on one request (the least of the rounds), and hello's "
+        f"as a share of the page's: the page/hello ratio on a machine doing nothing else.")
 
 
 if __name__ == "__main__":
