@@ -38,6 +38,7 @@ def sidebar_data():
         select(Post).order_by(*NEWEST_FIRST).limit(5)
     ).all()
     # One grouped query: each tag with the number of the latest posts that carry it, most used first.
+    # It starts from those posts, so the database looks up their tags only.
     latest = select(Post.id).order_by(*NEWEST_FIRST).limit(POPULAR_AMONG).subquery()
     total = func.count(tags.c.post_id).label('total')
     top_tags = db.session.execute(
