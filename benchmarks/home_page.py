@@ -15,8 +15,10 @@ printed before and after). The client is never the bottleneck.
 
 The table gives requests per second for both URLs, the page as a share of hello (what the page itself
 costs, whatever the machine), the page at the largest size as a share of the page at the smallest
-(1.0: the page's cost does not grow with the blog) and the SQL statements one request for the page
-runs, counted in this process with an SQLAlchemy event. Nothing leaves 127.0.0.1.
+(100%: the page's cost does not grow with the blog), the SQL statements one request for the page
+runs, counted in this process with an SQLAlchemy event, and the CPU time the gunicorn workers spent
+on one request of each (Linux: /proc), which holds even when other work shares the machine; the
+database server's own CPU time is not in it. Nothing leaves 127.0.0.1.
 """
 from __future__ import annotations
 
@@ -300,7 +302,8 @@ def main(argv: list[str] | None = None) -> None:
         f"vs {sizes[0]}: the page's speed against itself on the same database with {sizes[0]} posts "
         "(100%: its cost does not grow with the blog); queries: SQL statements one home page runs; "
         f"CPU ms: what the gunicorn workers spent on one request (the least of the rounds), and hello's "
-        f"as a share of the page's: the page/hello ratio on a machine doing nothing else.")
+        f"as a share of the page's: the page/hello ratio on a machine doing nothing else (PostgreSQL's "
+        f"own processes are not counted).")
 
 
 if __name__ == "__main__":
