@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import ast
 import difflib
 import json
 import os
@@ -10,7 +11,6 @@ import subprocess
 import sys
 import tempfile
 import tomllib
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from workbook import chapters
@@ -21,7 +21,7 @@ IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "instance", "*.db", ".i
 # Where a checkout keeps the workbook's suites: its tests/ folder is the chapter's own (chapter 12).
 SUITES = "workbook_tests"
 # What a checkout's tests and notebook need beyond the chapter's own requirements.
-TEST_TOOLS = ("pytest", "coverage", "selenium", "nbval", "ipykernel")
+TEST_TOOLS = ("pytest", "coverage", "selenium", "nbval", "ipykernel", "jupyterlab")
 
 
 class Problem(Exception):
@@ -48,14 +48,45 @@ def cmd_list(args) -> int:
 # --------------------------------------------------------------------------- diff
 
 
-def unified_diff(a: chapters.Chapter, b: chapters.Chapter) -> list[str]:
+def changed_files(a: chapters.Chapter, b: chapters.Chapter, paths=()) -> list[tuple[str, bytes, bytes]]:
+    """(name, before, after) of each file that differs, limited to names under one of `paths`."""
     old, new = chapters.files(a.path), chapters.files(b.path)
-    out: list[str] = []
+    wanted = [path.strip("/") for path in paths]
+    changed = []
     for name in sorted(old.keys() | new.keys()):
+        if wanted and not any(name == w or name.startswith(w + "/") for w in wanted):
+            continue
         before = old[name].read_bytes() if name in old else b""
         after = new[name].read_bytes() if name in new else b""
-        if before == after:
+        if before != after:
+            changed.append((name, before, after))
+    return changed
+
+
+def diff_stat(a: chapters.Chapter, b: chapters.Chapter, paths=()) -> list[str]:
+    """One line per changed file with its added and removed lines, as `git diff --stat` prints."""
+    rows = []
+    for name, before, after in changed_files(a, b, paths):
+        try:
+            lines = list(difflib.unified_diff(before.decode().splitlines(), after.decode().splitlines(),
+                                              lineterm="", n=0))
+        except UnicodeDecodeError:
+            rows.append((name, "binary", 0, 0))
             continue
+        body = [line for line in lines[2:] if not line.startswith("@@")]
+        added = sum(line.startswith("+") for line in body)
+        rows.append((name, "", added, len(body) - added))
+    width = max((len(name) for name, *_ in rows), default=0)
+    out = [f" {name:<{width}} | {note or f'+{added} -{removed}'}\n" for name, note, added, removed in rows]
+    total_added, total_removed = sum(r[2] for r in rows), sum(r[3] for r in rows)
+    out.append(f" {len(rows)} files changed, {total_added} insertions(+), {total_removed} deletions(-)\n")
+    return out
+
+
+def unified_diff(a: chapters.Chapter, b: chapters.Chapter, paths=()) -> list[str]:
+    old, new = chapters.files(a.path), chapters.files(b.path)
+    out: list[str] = []
+    for name, before, after in changed_files(a, b, paths):
         left = f"a/{a.name}/{name}" if name in old else "/dev/null"
         right = f"b/{b.name}/{name}" if name in new else "/dev/null"
         try:
@@ -72,7 +103,8 @@ def unified_diff(a: chapters.Chapter, b: chapters.Chapter) -> list[str]:
 
 
 def cmd_diff(args) -> int:
-    sys.stdout.writelines(unified_diff(args.a, args.b))
+    show = diff_stat if args.stat else unified_diff
+    sys.stdout.writelines(show(args.a, args.b, args.paths))
     return 0
 
 
@@ -88,8 +120,8 @@ def read_lock() -> dict[str, str]:
     return pins
 
 
-def tests_for(chapter: chapters.Chapter) -> list[str]:
-    """Test files with at least one test that applies to the chapter (asked of pytest itself)."""
+def tests_for(chapter: chapters.Chapter) -> dict[str, set[str]]:
+    """The tests that apply to the chapter, by file: {path: {test names}} (asked of pytest itself)."""
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "--chapter", chapter.name, "--collect-only", "-q",
          "--no-coverage", "tests"],
@@ -97,7 +129,26 @@ def tests_for(chapter: chapters.Chapter) -> list[str]:
     )
     if result.returncode != 0:
         raise Problem(f"could not collect {chapter.label}'s tests:\n{result.stdout}{result.stderr}")
-    return sorted({line.split("::")[0] for line in result.stdout.splitlines() if "::" in line})
+    tests: dict[str, set[str]] = {}
+    for line in result.stdout.splitlines():
+        if "::" in line:
+            path, name = line.split("::")[:2]
+            tests.setdefault(path, set()).add(name.split("[")[0])
+    return dict(sorted(tests.items()))
+
+
+def only_tests(source: str, keep: set[str]) -> str:
+    """The test module without its top-level tests that are not in `keep` (another chapter's tests)."""
+    lines = source.splitlines(keepends=True)
+    for node in reversed(ast.parse(source).body):
+        if (isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name.startswith(("test", "Test"))
+                and node.name not in keep):
+            first = min([node.lineno, *(d.lineno for d in node.decorator_list)]) - 1
+            end = node.end_lineno
+            while end < len(lines) and not lines[end].strip():  # and the blank lines after it
+                end += 1
+            del lines[first:end]
+    return "".join(lines)
 
 
 def pytest_ini(chapter: chapters.Chapter) -> str:
@@ -129,17 +180,19 @@ CHECKOUT_README = """
 ## This folder
 
 Written by `workbook checkout {number}` from the Mastering Flask workbook: chapter {number}'s code,
-its notebook (`{notebook}`) and the tests that apply to it.
+its notebook (`{notebook}`) and the workbook's tests that apply to it (`workbook_tests/`). Install it
+as "Run it" says above (a virtual environment, then `pip install -r requirements.txt`: here that file
+also holds the test tools and JupyterLab), then:
 
 ```sh
-python3 -m venv .venv && . .venv/bin/activate
-pip install -r requirements.txt
 python -m pytest          # every suite of this chapter, its notebook and its coverage floor
 jupyter lab {notebook}
 ```
 
-UI tests need Debian's `chromium` and `chromium-driver`; the database tests use PostgreSQL and MariaDB
-on 127.0.0.1 when they are there and skip, saying why, when they are not.
+The UI tests and the notebook's screenshots need Chromium and its chromedriver: Debian's
+(`apt-get install chromium chromium-driver`), or a Chrome or Chromium that Selenium can drive on your
+platform (`WORKBOOK_CHROMIUM` and `WORKBOOK_CHROMEDRIVER` name another pair). The database tests use
+PostgreSQL and MariaDB on 127.0.0.1 when they are there and skip, saying why, when they are not.
 """
 
 
@@ -157,10 +210,10 @@ def checkout(chapter: chapters.Chapter, dest: Path) -> None:
         shutil.copy2(ROOT / "workbook" / name, dest / "workbook" / name)
     shutil.copytree(ROOT / "workbook" / "testing", dest / "workbook" / "testing", ignore=IGNORED)
     (dest / "workbook" / "checkout.toml").write_text(f"chapter = {json.dumps(chapter.number or chapter.name)}\n")
-    for test in tests:  # tests/route/test_x.py → workbook_tests/route/test_x.py
+    for test, names in tests.items():  # tests/route/test_x.py → workbook_tests/route/test_x.py
         copy = dest / SUITES / Path(test).relative_to("tests")
         copy.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ROOT / test, copy)
+        copy.write_text(only_tests((ROOT / test).read_text(), names))
     (dest / "pytest.ini").write_text(pytest_ini(chapter))
     (dest / "requirements.txt").write_text(requirements(chapter))
     shutil.copy2(ROOT / "requirements" / "lock.txt", dest / "constraints.txt")
@@ -186,27 +239,47 @@ def cmd_checkout(args) -> int:
 # --------------------------------------------------------------------------- run
 
 
+def run_database(chapter: chapters.Chapter) -> Path:
+    """The SQLite file `workbook run N` serves and `workbook flask N` works on."""
+    data = Path(os.environ.get("WORKBOOK_DATA", ROOT / ".workbook"))
+    data.mkdir(parents=True, exist_ok=True)
+    return data / f"{chapter.name}.db"
+
+
 def flask_env(chapter: chapters.Chapter, database: Path) -> dict[str, str]:
     return {**os.environ, "FLASK_APP": chapter.flask_app, "WEBAPP_ENV": "dev",
             "DATABASE_URL": f"sqlite:///{database}"}
 
 
+def has_command(chapter: chapters.Chapter, env: dict[str, str], name: str) -> bool:
+    return subprocess.run(chapter.flask_command(name, "--help"), cwd=chapter.path, env=env,
+                          capture_output=True).returncode == 0
+
+
+def cmd_flask(args) -> int:
+    chapter = args.chapter
+    env = flask_env(chapter, run_database(chapter))
+    return subprocess.run(chapter.flask_command(*args.args), cwd=chapter.path, env=env).returncode
+
+
 def cmd_run(args) -> int:
     chapter = args.chapter
-    data = Path(os.environ.get("WORKBOOK_DATA", ROOT / ".workbook"))
-    data.mkdir(parents=True, exist_ok=True)
-    database = data / f"{chapter.name}.db"
+    database = run_database(chapter)
     env = flask_env(chapter, database)
     flask = chapter.flask_command()
     fresh = not database.exists()
     if (chapter.path / "migrations").is_dir():
         print(f"database {database}: flask db upgrade", flush=True)
         subprocess.run([*flask, "db", "upgrade"], cwd=chapter.path, env=env, check=True)
-    has_seed = subprocess.run([*flask, "seed", "--help"], cwd=chapter.path, env=env,
-                              capture_output=True).returncode == 0
-    if fresh and has_seed:
+    if fresh and has_command(chapter, env, "seed"):
         print("demo data: flask seed", flush=True)
         subprocess.run([*flask, "seed"], cwd=chapter.path, env=env, check=True)
+    me = f"workbook flask {chapter.number or chapter.name}"
+    print(f"the chapter's own commands on this database, from another terminal: `{me} COMMAND`"
+          f" (`{me} --help` lists them)", flush=True)
+    if has_command(chapter, env, "add-role"):
+        print(f"  a user who may write posts: `{me} add-user alice` then `{me} add-role alice poster`",
+              flush=True)
     print(f"{chapter.label} ({chapter.title}) on http://127.0.0.1:{args.port}/", flush=True)
     # The server replaces this process, so Ctrl-C and signals reach it directly.
     os.chdir(chapter.path)
@@ -221,15 +294,51 @@ def cmd_notebook(args) -> int:
 # --------------------------------------------------------------------------- check
 
 
-def behaviours(junit: Path) -> list[tuple[bool, str]]:
+def behaviours(tests: list[dict]) -> list[dict]:
+    """One result per behaviour: a test's cases (databases, inputs) fold into one line."""
+    grouped: dict[str, list[dict]] = {}
+    for test in tests:
+        grouped.setdefault(test["test"], []).append(test)
     results = []
-    for case in ET.parse(junit).getroot().iter("testcase"):
-        props = {p.get("name"): p.get("value") for p in case.iter("property")}
-        failed = case.find("failure") is not None or case.find("error") is not None
-        if case.find("skipped") is not None:
-            continue
-        results.append((not failed, props.get("behaviour", case.get("name"))))
+    for cases in grouped.values():
+        failed = [c for c in cases if c["outcome"] == "failed"]
+        skipped = [c for c in cases if c["outcome"] == "skipped"]
+        if failed:
+            state = "failed"
+        elif len(skipped) == len(cases):
+            state = "skipped"
+        else:
+            state = "held"
+        results.append({
+            "state": state, "behaviour": cases[0]["behaviour"],
+            "why": failed[0]["why"] if failed else [skipped[0]["skip"]] if skipped else [],
+            "failed_on": [c["case"] for c in failed if c["case"] is not None],
+            "skipped_on": [c["case"] for c in skipped if c["case"] is not None],
+        })
     return results
+
+
+def verdict(result: dict) -> list[str]:
+    """A behaviour's line, and under a ✗ or a behaviour not checked, why (indented)."""
+    text, state = result["behaviour"], result["state"]
+    if state == "failed":
+        if result["failed_on"]:
+            text += f" (fails on {', '.join(result['failed_on'])})"
+        return [f"✗ {text}", *(f"    {line}" for line in result["why"])]
+    if state == "skipped":
+        why = result["why"][0].removeprefix("not checked: ")
+        return [f"– not checked: {text}", f"    {why}"]
+    if result["skipped_on"]:
+        text += f" (not checked on {', '.join(result['skipped_on'])})"
+    return [f"✓ {text}"]
+
+
+def pytest_options_without_notebooks() -> list[str]:
+    """The repository's pytest options without nbval: a learner's folder has no notebook under test,
+    and loading nbval (nbformat, jsonschema) costs a second and a half of every check."""
+    options = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]
+    kept = " ".join(opt for opt in options["addopts"] if not opt.startswith("--nbval"))
+    return ["-o", f"addopts={kept}", "-p", "no:nbval"]
 
 
 def cmd_check(args) -> int:
@@ -238,23 +347,36 @@ def cmd_check(args) -> int:
         raise Problem(f"{folder} is not a folder")
     print(f"checking {folder} against {chapter.label} ({chapter.title})…", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
-        junit = Path(tmp) / "report.xml"
-        subprocess.run(
-            [sys.executable, "-m", "pytest", "--chapter", chapter.name, "--chapter-dir",
-             str(folder), "--no-coverage", "-q", "--tb=no", "--no-header", f"--junitxml={junit}",
-             "tests"],
-            cwd=ROOT,
+        report = Path(tmp) / "report.json"
+        # pytest's own output names the workbook's test files, which the learner does not have:
+        # it is shown only when the suites could not run at all.
+        run = subprocess.run(
+            [sys.executable, "-m", "pytest", *pytest_options_without_notebooks(),
+             "--chapter", chapter.name, "--chapter-dir",
+             str(folder), "--no-coverage", "-q", "--tb=short", "--no-header",
+             "-p", "workbook.testing.report", f"--behaviour-report={report}", "tests"],
+            cwd=ROOT, capture_output=True, text=True,
         )
-        if not junit.exists():
-            raise Problem("the tests did not run; see pytest's output above")
-        results = behaviours(junit)
+        if run.returncode not in (0, 1, 5) or not report.exists():
+            raise Problem(f"the tests did not run:\n{run.stdout[-3000:]}{run.stderr[-3000:]}")
+        data = json.loads(report.read_text())
+    results = behaviours(data["tests"])
     print()
-    for held, text in results:
-        print(f"{'✓' if held else '✗'} {text}")
-    failed = sum(not held for held, _ in results)
-    print(f"\n{len(results) - failed} of {len(results)} behaviours hold"
-          + ("" if not failed else f"; {failed} to fix"))
-    return 1 if failed or not results else 0
+    for result in results:
+        print("\n".join(verdict(result)))
+    if data["notes"]:
+        print()
+        for note in data["notes"]:
+            print(f"note: {note}")
+        print("    (a warning from code a tool wrote in your folder, such as `flask db init`'s "
+              "env.py: not yours to fix, not counted)")
+    counted = [r for r in results if r["state"] != "skipped"]
+    failed = sum(r["state"] == "failed" for r in counted)
+    unchecked = len(results) - len(counted)
+    print(f"\n{len(counted) - failed} of {len(counted)} behaviours hold"
+          + ("" if not failed else f"; {failed} to fix")
+          + ("" if not unchecked else f"; {unchecked} not checked"))
+    return 1 if failed or not counted else 0
 
 
 # --------------------------------------------------------------------------- entry point
@@ -280,12 +402,21 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("diff", help="what chapter B changed relative to chapter A (unified diff)")
     p.add_argument("a", type=chapter_arg, metavar="A")
     p.add_argument("b", type=chapter_arg, metavar="B")
+    p.add_argument("paths", nargs="*", metavar="PATH",
+                   help="only files under these paths of the chapter, e.g. webapp/templates")
+    p.add_argument("--stat", action="store_true", help="one line per changed file, no diff")
     p.set_defaults(func=cmd_diff)
     p = sub.add_parser("run", help="start chapter N's development server on 127.0.0.1")
     p.add_argument("chapter", type=chapter_arg, metavar="N", nargs="?",
                    default=chapters.newest())
     p.add_argument("--port", type=int, default=5000)
     p.set_defaults(func=cmd_run)
+    p = sub.add_parser("flask", help="run chapter N's `flask` command on the database `workbook run N` serves",
+                       description="Run `flask --app … ARGS` in chapter N's folder on the database of "
+                       "`workbook run N`, e.g. `workbook flask 6 add-role alice poster`.")
+    p.add_argument("chapter", type=chapter_arg, metavar="N")
+    p.add_argument("args", nargs=argparse.REMAINDER, metavar="ARGS")
+    p.set_defaults(func=cmd_flask)
     p = sub.add_parser("check", help="run chapter N's suites against your own folder DIR")
     p.add_argument("chapter", type=chapter_arg, metavar="N")
     p.add_argument("dir", metavar="DIR")

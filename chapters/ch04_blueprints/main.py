@@ -1,4 +1,5 @@
 import datetime
+import os
 import random
 
 import click
@@ -10,14 +11,43 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import FlaskForm
 from sqlalchemy import func, inspect, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import configure_mappers, joinedload, selectinload
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter, UnicodeConverter
 from wtforms import StringField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, ValidationError
 
-from config import DevConfig
+from config import DevConfig, instance_secret_key
 
 app = Flask(__name__)
 app.config.from_object(DevConfig)
+if not app.config['SECRET_KEY']:
+    app.config['SECRET_KEY'] = instance_secret_key(
+        os.path.join(app.instance_path, app.config['SECRET_KEY_FILE']))
+
+
+# What a part of a URL may be: `<int:post_id>`, `<int:page>`, `<string:tag_name>` use these.
+class IdConverter(IntegerConverter):
+    """`<int:...>` in a URL, at most 2**31 - 1: the largest value of an integer column on PostgreSQL
+    and MySQL. A larger id names no row (404), where the query would fail with a 500."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault('max', 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
+class TextConverter(UnicodeConverter):
+    """`<string:...>` (and a part with no converter named): any text but a NUL character (`%00`),
+    which PostgreSQL refuses in text, even in a WHERE clause. A URL holding one is a bad request."""
+
+    def to_python(self, value):
+        if '\x00' in value:
+            abort(400)
+        return value
+
+
+app.url_map.converters.update(int=IdConverter, string=TextConverter, default=TextConverter)
 
 db = SQLAlchemy(app)
 migrate = Migrate(app, db)
@@ -94,12 +124,29 @@ class Tag(db.Model):
         return "<Tag '{}'>".format(self.title)
 
 
-class CommentForm(FlaskForm):
+def no_nul_character(form, field):
+    # PostgreSQL refuses text holding a NUL character: a form error, not a database error.
+    if isinstance(field.data, str) and '\x00' in field.data:
+        raise ValidationError('This field cannot hold a NUL character.')
+
+
+class BlogForm(FlaskForm):
+    """The blog's forms: every field also refuses a NUL character, after its own validators."""
+
+    def validate(self, extra_validators=None):
+        extra = dict(extra_validators or {})
+        for name in self._fields:
+            extra[name] = [*extra.get(name, ()), no_nul_character]
+        return super().validate(extra)
+
+
+class CommentForm(BlogForm):
     name = StringField(
         'Name',
         validators=[DataRequired(), Length(max=255)]
     )
-    text = TextAreaField(u'Comment', validators=[DataRequired()])
+    # A comment is short: a sensible limit, said in a form error (the column itself is unbounded).
+    text = TextAreaField(u'Comment', validators=[DataRequired(), Length(max=10000)])
 
 
 # A list of posts shows each post's author and tags. Loading them with the posts (one JOIN for the
@@ -283,6 +330,22 @@ def server_error(error):
     # A failed query may have left the session in a broken transaction: roll it back.
     db.session.rollback()
     return render_template('500.html'), 500
+
+
+# The database is down or unreachable (psycopg, PyMySQL and sqlite3 all raise OperationalError):
+# 503, "try again soon", on a page that needs no query. pool_pre_ping (config.py) makes the first
+# request after the database is back use a fresh connection.
+@app.errorhandler(OperationalError)
+def database_unavailable(error):
+    db.session.rollback()
+    return render_template('503.html'), 503
+
+
+@app.errorhandler(HTTPException)
+def other_error(error):
+    # Every other error a request can meet (400 bad request, 405 method not allowed, 413 too
+    # large…) in the same layout, with the headers Werkzeug gives it (405's Allow).
+    return render_template('error.html', error=error), error.code, error.get_headers()
 
 
 # ---------------------------------------------------------------- class-based views

@@ -93,16 +93,18 @@ def test_generic_view_answers_get_with_its_template(client, db, url_for):
     assert client.post(url).status_code == 405
 
 
-def test_user_view_get(client, ann, url_for):
+# Chapter 6 keeps the list for admins: see test_user_view_is_for_admins.py.
+@pytest.mark.chapters(since=4, until=5)
+def test_user_view_lists_users_and_shows_one_by_id(client, ann, url_for):
     """UserView GET lists the users as JSON, or one user by id; an unknown id is 404."""
     assert client.get(url_for("users")).get_json() == [{"id": ann.id, "username": "ann"}]
     assert client.get(url_for("users", user_id=ann.id)).get_json() == {"id": ann.id, "username": "ann"}
     assert client.get(url_for("users", user_id=999)).status_code == 404
 
 
-# Chapter 6 signs users in with Flask-Login (and adds /blog/new, /blog/edit): see test_login.py.
+# Chapter 6 gives the writes to admins only: see test_user_view_is_for_admins.py.
 @pytest.mark.chapters(since=4, until=5)
-def test_user_view_post(client, db, models, ann, url_for):
+def test_user_view_creates_a_user_for_a_signed_in_user_only(client, db, models, ann, url_for):
     """UserView POST creates a user (201, with its URL) for a signed-in user, 403 for nobody, 400 without a name."""
     assert client.post(url_for("users"), json={"username": "bob"}).status_code == 403
     sign_in(client, ann.id)
@@ -116,9 +118,9 @@ def test_user_view_post(client, db, models, ann, url_for):
     assert len(db.session.scalars(select(models.User)).all()) == 2
 
 
-# Chapter 6 signs users in with Flask-Login (and adds /blog/new, /blog/edit): see test_login.py.
+# Chapter 6 gives the writes to admins only: see test_user_view_is_for_admins.py.
 @pytest.mark.chapters(since=4, until=5)
-def test_user_view_put(client, db, models, ann, url_for):
+def test_user_view_renames_a_user_for_a_signed_in_user_only(client, db, models, ann, url_for):
     """UserView PUT renames a user for a signed-in user, 403 for nobody, 404 for an unknown id."""
     url = url_for("users", user_id=ann.id)
     assert client.put(url, json={"username": "anna"}).status_code == 403
@@ -129,9 +131,9 @@ def test_user_view_put(client, db, models, ann, url_for):
     assert db.session.get(models.User, ann.id).username == "anna"
 
 
-# Chapter 6 signs users in with Flask-Login (and adds /blog/new, /blog/edit): see test_login.py.
+# Chapter 6 gives the writes to admins only: see test_user_view_is_for_admins.py.
 @pytest.mark.chapters(since=4, until=5)
-def test_user_view_delete(client, db, models, ann, url_for):
+def test_user_view_deletes_a_user_for_a_signed_in_user_only(client, db, models, ann, url_for):
     """UserView DELETE removes a user for a signed-in user (204), 403 for nobody, 404 for an unknown id."""
     other = models.User("gone")
     db.session.add(other)

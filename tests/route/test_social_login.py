@@ -55,8 +55,8 @@ def test_first_openid_connect_login_creates_the_user(social_app, provider):
     client = social_app.test_client()
     response = sign_in_with(client, "/oidc")
     assert response.status_code == 302 and response.headers["Location"] == "/blog/"
-    assert 'id="signed-in">Ada Lovelace<' in client.get("/blog/").get_data(as_text=True)
-    assert usernames(social_app) == [("Ada Lovelace", "oidc:oidc-1001", None)]
+    assert 'id="signed-in">Ada_Lovelace<' in client.get("/blog/").get_data(as_text=True)
+    assert usernames(social_app) == [("Ada_Lovelace", "oidc:oidc-1001", None)]
     assert provider.seen[:5] == ["GET /.well-known/openid-configuration", "GET /authorize",
                                  "POST /token", "GET /jwks", "GET /userinfo"]
 
@@ -67,8 +67,8 @@ def test_later_openid_connect_login_is_the_same_user(social_app, provider):
     provider.user = {**provider.user, "name": "Ada King"}
     client = social_app.test_client()
     sign_in_with(client, "/oidc")
-    assert usernames(social_app) == [("Ada Lovelace", "oidc:oidc-1001", None)]
-    assert 'id="signed-in">Ada Lovelace<' in client.get("/blog/").get_data(as_text=True)
+    assert usernames(social_app) == [("Ada_Lovelace", "oidc:oidc-1001", None)]
+    assert 'id="signed-in">Ada_Lovelace<' in client.get("/blog/").get_data(as_text=True)
 
 
 def test_social_login_never_takes_over_a_local_account(social_app, provider):
@@ -76,22 +76,31 @@ def test_social_login_never_takes_over_a_local_account(social_app, provider):
     from webapp.models import User
 
     db = social_app.extensions["sqlalchemy"]
-    local = User("Ada Lovelace")
+    local = User("ada_lovelace")
     local.set_password("the real ada")
     db.session.add(local)
     db.session.commit()
     sign_in_with(social_app.test_client(), "/oidc")
-    assert [name for name, _, _ in usernames(social_app)] == ["Ada Lovelace", "Ada Lovelace 2"]
+    assert [name for name, _, _ in usernames(social_app)] == ["ada_lovelace", "Ada_Lovelace_2"]
+
+
+def test_social_login_makes_a_name_the_rules_allow(social_app, provider):
+    """A provider's display name with "/", spaces or accents becomes an allowed username whose profile page works."""
+    provider.user = {**provider.user, "name": "José / Núñez"}
+    client = social_app.test_client()
+    sign_in_with(client, "/oidc")
+    assert [name for name, _, _ in usernames(social_app)] == ["Jose_Nunez"]
+    assert client.get("/blog/user/Jose_Nunez").status_code == 200
 
 
 def test_facebook_login_creates_then_finds_the_user(social_app, provider):
-    """Facebook login: the first visit creates "first_name last_name", the next logs the same user in."""
+    """Facebook login: the first visit creates "first_name_last_name", the next logs the same user in."""
     for _ in range(2):
         client = social_app.test_client()
         response = sign_in_with(client, "/facebook")
         assert response.headers["Location"] == "/blog/"
-        assert 'id="signed-in">Grace Hopper<' in client.get("/blog/").get_data(as_text=True)
-    assert usernames(social_app) == [("Grace Hopper", "facebook:10203040", None)]
+        assert 'id="signed-in">Grace_Hopper<' in client.get("/blog/").get_data(as_text=True)
+    assert usernames(social_app) == [("Grace_Hopper", "facebook:10203040", None)]
     assert "GET /me" in provider.seen
 
 

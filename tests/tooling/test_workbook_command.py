@@ -1,6 +1,7 @@
 """The `workbook` command, as a learner or an instructor uses it."""
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -50,6 +51,32 @@ def test_diff_shows_what_chapter_2_added(capsys):
     assert capsys.readouterr().out == ""
 
 
+def test_diff_stat_and_paths_narrow_the_diff(capsys):
+    """`workbook diff 5 6 --stat` prints a line per changed file; a path keeps only the files under it."""
+    assert cli.main(["diff", "5", "6", "--stat"]) == 0
+    stat = capsys.readouterr().out.splitlines()
+    assert any(line.split("|")[0].strip() == "webapp/models.py" for line in stat)
+    assert not any(line.startswith(("---", "+++", "@@")) for line in stat)
+    assert stat[-1].strip().endswith("deletions(-)") and "files changed" in stat[-1]
+    assert cli.main(["diff", "5", "6", "webapp/templates"]) == 0
+    files = [line for line in capsys.readouterr().out.splitlines() if line.startswith("+++ ")]
+    assert files and all("/webapp/templates/" in line for line in files)
+
+
+def test_flask_works_on_the_database_run_serves(tmp_path):
+    """`workbook flask 6 …` runs the chapter's own commands on `workbook run 6`'s database; before
+    `db upgrade` a command says so in one line."""
+    env = {**os.environ, "WORKBOOK_DATA": str(tmp_path)}
+    early = workbook("flask", "6", "add-role", "alice", "poster", env=env)
+    assert early.returncode == 1
+    assert early.stderr == "Error: the database has no tables yet: run `flask db upgrade` first\n"
+    assert workbook("flask", "6", "db", "upgrade", env=env).returncode == 0
+    assert workbook("flask", "6", "add-user", "alice", "--password", "long enough", env=env).returncode == 0
+    done = workbook("flask", "6", "add-role", "alice", "poster", env=env)
+    assert done.returncode == 0 and done.stdout == "alice has the roles: default, poster\n"
+    assert (tmp_path / "ch06_security.db").exists()
+
+
 def test_checkout_refuses_a_folder_that_is_not_empty(tmp_path):
     """`workbook checkout` into a non-empty folder says so in one line and touches nothing."""
     (tmp_path / "mine.txt").write_text("keep me")
@@ -81,7 +108,20 @@ def test_checkout_installs_and_passes_on_its_own(number, tmp_path):
                            capture_output=True, text=True, env=env)
     assert tests.returncode == 0, tests.stdout[-3000:] + tests.stderr[-2000:]
     assert "passed" in tests.stdout.splitlines()[-1]
+    assert "deselected" not in tests.stdout.splitlines()[-1]  # no other chapter's tests came along
     assert f"branch coverage of chapter {number}" in tests.stdout
+
+    # Every command of the README's "Run it", as written, in the venv (the server only asked for --help).
+    for command in run_it_commands((dest / "README.md").read_text()):
+        if "pip install" in command or command.startswith("python -m pytest"):
+            continue  # done above
+        command = re.sub(r" run( --debug)?$", " run --help", command)
+        if command.startswith("jupyter lab"):
+            command = "jupyter lab --version"
+        done = subprocess.run(command, shell=True, cwd=dest, capture_output=True, text=True,
+                              input="long enough\nlong enough\n",
+                              env={**env, "PATH": f"{venv / 'bin'}:{env['PATH']}"})
+        assert done.returncode == 0, f"{command}:\n{done.stdout}{done.stderr}"
 
     # A stale stored output makes the notebook suite fail, naming the cell.
     notebook = dest / chapter.notebook.name
@@ -95,6 +135,16 @@ def test_checkout_installs_and_passes_on_its_own(number, tmp_path):
                            capture_output=True, text=True, env=env)
     assert stale.returncode == 1
     assert f"::Cell {code_cells.index(cell)} - " in stale.stdout, stale.stdout[-2000:]
+
+
+def run_it_commands(readme: str) -> list[str]:
+    """The commands of a README's "Run it" block and of its checkout section, comments left out."""
+    commands = []
+    for heading in ("## Run it", "## This folder"):
+        block = readme[readme.index("```sh", readme.index(heading)) + 5:]
+        block = block[:block.index("```")]
+        commands += [line.split("  #")[0].strip() for line in block.splitlines() if line.strip()]
+    return commands
 
 
 def copy_of(chapter: chapters.Chapter, dest: Path) -> Path:

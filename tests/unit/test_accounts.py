@@ -71,12 +71,12 @@ def test_usernames_are_unique(db, models):
 
 
 def test_a_user_is_authenticated_active_and_not_anonymous(db, models):
-    """A user is authenticated, active and not anonymous (properties, as in today's Flask-Login)."""
+    """A user is authenticated, active and not anonymous (properties, as in today's Flask-Login); their id for Flask-Login carries their session token."""
     user = models.User("ada")
     db.session.add(user)
     db.session.commit()
     assert user.is_authenticated is True and user.is_active is True and user.is_anonymous is False
-    assert user.get_id() == str(user.id)
+    assert user.get_id() == f"{user.id}:{user.session_token}"
 
 
 def test_user_loader_finds_the_user_by_id(app, db, models):
@@ -85,8 +85,11 @@ def test_user_loader_finds_the_user_by_id(app, db, models):
     db.session.add(user)
     db.session.commit()
     loader = app.login_manager._user_callback
-    assert loader(str(user.id)) == user
-    assert loader("999") is None
+    assert loader(user.get_id()) == user
+    # An id without the user's current session token (an old cookie) is nobody; so is nonsense.
+    for stale in (str(user.id), f"{user.id}:old", f"{user.id}:", "999", f"999:{user.session_token}",
+                  "", "x:y", "²:y"):
+        assert loader(stale) is None, stale
 
 
 def test_strangers_are_sent_to_login_with_the_books_message(app):
@@ -109,6 +112,48 @@ def test_add_role_gives_a_user_a_role(db, models, runner):
     missing = runner.invoke(args=["add-role", "nobody", "poster"])
     assert missing.exit_code != 0 and "no user named 'nobody'" in missing.output
     assert runner.invoke(args=["add-role", "ada", "king"]).exit_code != 0
+
+
+def test_add_user_creates_an_account_that_can_log_in(db, models, runner):
+    """`flask add-user NAME` asks for a password twice and creates a user with the default role."""
+    result = runner.invoke(args=["add-user", "alice"], input="long enough\nlong enough\n")
+    assert result.exit_code == 0, result.output
+    alice = db.session.scalars(select(models.User).filter_by(username="alice")).one()
+    assert alice.check_password("long enough") and [r.name for r in alice.roles] == ["default"]
+    assert runner.invoke(args=["add-role", "alice", "poster"]).exit_code == 0
+
+
+@pytest.mark.parametrize("password, error", [
+    ("short", "a password needs at least 8 characters"),
+    ("x" * 73, "a password can be at most 72 bytes (bcrypt's limit)"),
+], ids=["too short", "over 72 bytes"])
+def test_add_user_refuses_a_password_the_register_form_refuses(db, models, runner, password, error):
+    """`flask add-user` refuses a password /register would refuse, in one line, and creates nobody."""
+    result = runner.invoke(args=["add-user", "alice", "--password", password])
+    assert result.exit_code == 1 and result.output.strip().endswith(f"Error: {error}")
+    assert db.session.scalars(select(models.User)).first() is None
+
+
+def test_add_user_refuses_a_taken_or_bad_name(db, models, runner):
+    """`flask add-user` refuses a name taken in any case, or one the username rule refuses, in one line."""
+    db.session.add(models.User("alice"))
+    db.session.commit()
+    result = runner.invoke(args=["add-user", "ALICE", "--password", "long enough"])
+    assert result.exit_code == 1 and "'ALICE' already exists" in result.output
+    result = runner.invoke(args=["add-user", "bob/../x", "--password", "long enough"])
+    assert result.exit_code == 1 and result.output.startswith("Error: A username is 1 to 40")
+    assert db.session.scalars(select(models.User)).all() == [db.session.get(models.User, 1)]
+
+
+@pytest.mark.parametrize("command", [["add-user", "alice", "--password", "long enough"],
+                                     ["add-role", "alice", "poster"]])
+def test_account_commands_without_tables_say_what_to_do(make_app, tmp_path, command):
+    """On a database with no tables, `flask add-user` and `flask add-role` say in one line to run
+    `flask db upgrade` first (no traceback)."""
+    app = make_app(f"sqlite:///{tmp_path / 'empty.db'}")
+    result = app.test_cli_runner().invoke(args=command)
+    assert result.exit_code == 1
+    assert result.output == "Error: the database has no tables yet: run `flask db upgrade` first\n"
 
 
 def test_shell_context_holds_role(app):

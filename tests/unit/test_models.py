@@ -94,8 +94,9 @@ def test_a_post_given_a_user_is_among_their_posts(db, models):
     comment = models.Comment(name="reader", text="A comment that is long enough", post=post)
     db.session.add_all([user, post, comment])
     db.session.commit()
-    assert user.posts.all() == [post]
-    assert post.user_id == user.id
+    assert user.posts.all() == [post], \
+        f"after post.user = user, user.posts should list the post; it lists {user.posts.all()}"
+    assert post.user_id == user.id, "after post.user = user, post.user_id should be the user's id"
     assert post.comments.all() == [comment]
     assert repr(comment) == "<Comment 'A comment that '>"
     assert repr(post) == "<Post 'First post'>"
@@ -112,7 +113,9 @@ def test_a_tag_lists_its_posts_and_a_post_its_tags(db, models):
     assert {p.title for p in python.posts} == {"one", "two"}
     assert flask.posts.all() == [one]
     assert repr(python) == "<Tag 'Python'>"
-    linked = db.session.execute(select(models.tags)).all()
+    table = models.tags.name
+    assert table == "post_tags", f"the posts' tags are stored in {table}; the book's table is post_tags"
+    linked = db.session.execute(select(db.metadata.tables["post_tags"])).all()
     assert len(linked) == 3
 
 

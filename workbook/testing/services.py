@@ -4,6 +4,7 @@ the same rule (see `pytest_runtest_call` below)."""
 from __future__ import annotations
 
 import contextlib
+import os
 
 import pytest
 
@@ -20,7 +21,7 @@ def need(reason: str):
 
 def pytest_configure(config):
     config.addinivalue_line(
-        "markers", "services: needs PostgreSQL or MariaDB (skips on a laptop without them, fails in CI)")
+        "markers", "services: needs PostgreSQL, MariaDB or Redis (skips on a laptop without them, fails in CI)")
 
 
 @pytest.fixture(params=["sqlite",
@@ -48,6 +49,24 @@ def fresh_database(service: str):
 def postgresql_url():
     """A fresh, empty PostgreSQL database of this test's own, dropped after."""
     yield from fresh_database("postgresql")
+
+
+REDIS_URL = os.environ.get("WORKBOOK_REDIS_URL", "redis://127.0.0.1:6379")
+
+
+@pytest.fixture
+def redis_url():
+    """The URL of a Redis server that answers (the shared one: a test keeps to keys of its own)."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        need(f"no Redis at {REDIS_URL} (WORKBOOK_REDIS_URL names another): {error}")
+    finally:
+        client.close()
+    return REDIS_URL
 
 
 # --------------------------------------------------------------------------- notebook cells

@@ -4,8 +4,10 @@ from flask import Flask, redirect, url_for
 from flask_bootstrap import Bootstrap5
 from flask_migrate import Migrate
 
+from webapp.config import instance_secret_key
 from webapp.controllers.blog import blog_blueprint
 from webapp.controllers.main import main_blueprint
+from webapp.converters import IdConverter, TextConverter
 from webapp.demo import seed
 from webapp.models import Comment, Post, Tag, User, db
 
@@ -37,6 +39,10 @@ def create_app(object_name=None):
     """
     app = Flask(__name__)
     app.config.from_object(object_name or config_from_environment())
+    if not app.config.get('SECRET_KEY') and app.config.get('SECRET_KEY_FILE'):
+        # Development: the key made at first start and kept in the instance folder.
+        app.config['SECRET_KEY'] = instance_secret_key(
+            os.path.join(app.instance_path, app.config['SECRET_KEY_FILE']))
     if not app.config.get('SECRET_KEY'):
         raise SystemExit(
             'no SECRET_KEY: set the SECRET_KEY environment variable to start with this configuration'
@@ -45,6 +51,9 @@ def create_app(object_name=None):
     db.init_app(app)
     migrate.init_app(app, db)
     bootstrap.init_app(app)
+
+    # What a part of a URL may be (webapp/converters.py), before the blueprints add their routes.
+    app.url_map.converters.update(int=IdConverter, string=TextConverter, default=TextConverter)
 
     @app.route('/')
     def index():

@@ -2,9 +2,13 @@
 
 Views and models import what they need from this module; nothing here imports the app.
 """
+import hmac
+
 from authlib.integrations.flask_client import OAuth
 from flask_bcrypt import Bcrypt
 from flask_bootstrap import Bootstrap5
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_principal import Permission, Principal, RoleNeed
@@ -25,9 +29,23 @@ login_manager.login_message_category = "info"
 def load_user(userid):
     from webapp.models import User, db
 
-    # The book's User.query.get(userid); the id comes back from the session as a string.
-    return db.session.get(User, int(userid))
+    # The book's User.query.get(userid). The id comes back from the session or the remember-me
+    # cookie as User.get_id() made it, "<id>:<session token>": a cookie from before the user's last
+    # logout or password change names an old token and signs nobody in.
+    user_id, _, token = userid.partition(':')
+    try:
+        user = db.session.get(User, int(user_id))
+    except ValueError:
+        return None
+    if user is None or not hmac.compare_digest(token.encode(), user.session_token.encode()):
+        return None
+    return user
 
+
+# Rate limits on signing in and up (not in the book): the views say which (controllers/main.py), the
+# config how many and where the counts live (RATELIMIT_STORAGE_URI: Redis in production, so that
+# every worker process shares them). A client is its address; behind a proxy, see the README.
+limiter = Limiter(key_func=get_remote_address)
 
 principals = Principal()
 admin_permission = Permission(RoleNeed("admin"))

@@ -1,30 +1,44 @@
-import os
-
 from flask import current_app
 from flask_wtf import FlaskForm, RecaptchaField
-from sqlalchemy import select
 from wtforms import BooleanField, PasswordField, StringField, TextAreaField
-from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+from wtforms.validators import DataRequired, EqualTo, Length, Regexp, ValidationError
 
-from webapp.extensions import bcrypt
-from webapp.models import BCRYPT_MAX_BYTES, User, db
+from webapp.models import (BCRYPT_MAX_BYTES, USERNAME, USERNAME_RULE, USERNAME_TAKEN,
+                            spend_a_password_check, user_named)
 
 
-class CommentForm(FlaskForm):
+def no_nul_character(form, field):
+    # PostgreSQL refuses text holding a NUL character: a form error, not a database error.
+    if isinstance(field.data, str) and '\x00' in field.data:
+        raise ValidationError('This field cannot hold a NUL character.')
+
+
+class BlogForm(FlaskForm):
+    """The blog's forms: every field also refuses a NUL character, after its own validators."""
+
+    def validate(self, extra_validators=None):
+        extra = dict(extra_validators or {})
+        for name in self._fields:
+            extra[name] = [*extra.get(name, ()), no_nul_character]
+        return super().validate(extra)
+
+
+class CommentForm(BlogForm):
     name = StringField(
         'Name',
         validators=[DataRequired(), Length(max=255)]
     )
-    text = TextAreaField(u'Comment', validators=[DataRequired()])
+    # A comment is short: a sensible limit, said in a form error (the column itself is unbounded).
+    text = TextAreaField(u'Comment', validators=[DataRequired(), Length(max=10000)])
 
 
-class LogoutForm(FlaskForm):
+class LogoutForm(BlogForm):
     """Nothing but the CSRF token: another site cannot log a visitor out."""
 
 
-class PostForm(FlaskForm):
+class PostForm(BlogForm):
     title = StringField('Title', [DataRequired(), Length(max=255)])
-    text = TextAreaField('Content', [DataRequired()])
+    text = TextAreaField('Content', [DataRequired(), Length(max=100000)])
 
 
 # One message whether the username or the password is wrong: a different one would tell a
@@ -32,16 +46,7 @@ class PostForm(FlaskForm):
 BAD_CREDENTIALS = 'Invalid username or password'
 
 
-
-def spend_a_password_check():
-    # An unknown username gets a bcrypt check as slow as a wrong password's, so the response time
-    # does not tell either. (A hash of a random string at the app's cost: nothing can match it.)
-    nobody = current_app.extensions.setdefault(
-        'nobody_hash', bcrypt.generate_password_hash(os.urandom(16).hex()).decode('utf-8'))
-    bcrypt.check_password_hash(nobody, 'not the password')
-
-
-class LoginForm(FlaskForm):
+class LoginForm(BlogForm):
     username = StringField('Username', [DataRequired(), Length(max=255)])
     password = PasswordField('Password', [DataRequired()])
     remember = BooleanField('Remember Me')
@@ -51,9 +56,7 @@ class LoginForm(FlaskForm):
         if not super().validate(extra_validators):
             return False
 
-        user = db.session.scalars(
-            select(User).filter_by(username=self.username.data)
-        ).first()
+        user = user_named(self.username.data)
         if user is None:
             spend_a_password_check()
             self.username.errors.append(BAD_CREDENTIALS)
@@ -75,8 +78,8 @@ def at_most_bcrypt_bytes(form, field):
         )
 
 
-class RegisterForm(FlaskForm):
-    username = StringField('Username', [DataRequired(), Length(max=255)])
+class RegisterForm(BlogForm):
+    username = StringField('Username', [DataRequired(), Regexp(USERNAME, message=USERNAME_RULE)])
     password = PasswordField('Password', [DataRequired(), Length(min=8), at_most_bcrypt_bytes])
     confirm = PasswordField('Confirm Password', [
         DataRequired(),
@@ -95,11 +98,10 @@ class RegisterForm(FlaskForm):
         if not super().validate(extra_validators):
             return False
 
-        user = db.session.scalars(
-            select(User).filter_by(username=self.username.data)
-        ).first()
-        if user:
-            self.username.errors.append('User with that name already exists')
+        # `Alice` when `alice` exists is taken too. (Two registrations of one name at the same moment
+        # both pass this check; the database's unique constraint stops the second: see register().)
+        if user_named(self.username.data) is not None:
+            self.username.errors.append(USERNAME_TAKEN)
             return False
 
         return True

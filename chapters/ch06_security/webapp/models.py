@@ -1,6 +1,11 @@
+import functools
+import re
+import secrets
+
+from flask import current_app
 from flask_login import AnonymousUserMixin, UserMixin
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 
 from webapp.extensions import bcrypt
 
@@ -8,6 +13,21 @@ db = SQLAlchemy()
 
 # bcrypt hashes at most 72 bytes of a password; the forms refuse longer ones with this message.
 BCRYPT_MAX_BYTES = 72
+
+
+def new_session_token():
+    """A random value that goes into the id Flask-Login keeps in the session (see User.get_id)."""
+    return secrets.token_urlsafe(24)
+
+
+# Which usernames there may be (checked where users are made: registration, social login, the /user
+# view): 1 to 40 ASCII letters, digits, "_", "." and "-", starting with a letter or a digit. A name is
+# part of its profile's URL, /blog/user/<name>: no "/", no spaces, no "..", nothing that looks like
+# another name in another alphabet. Names are one name whatever their case (see user_named).
+USERNAME = re.compile(r'[A-Za-z0-9][A-Za-z0-9_.-]{0,39}\Z')
+USERNAME_RULE = ('A username is 1 to 40 letters (a-z, A-Z), digits, "_", "." or "-", '
+                 'starting with a letter or a digit.')
+USERNAME_TAKEN = 'User with that name already exists'
 
 # The book's three roles. The migration that makes the role table adds them, and so does
 # db.create_all() (the listener under the Role model), so a new user can always get `default`.
@@ -45,6 +65,9 @@ class User(UserMixin, db.Model):
     # book, which matched social users by display name: anyone naming themselves "admin" on
     # Facebook would have signed in as the site's admin).
     social_id = db.Column(db.String(255), unique=True)
+    # Changed on logout and with the password: the session and remember-me cookies made before
+    # then name the old one, and sign nobody in any more (see get_id and the user_loader).
+    session_token = db.Column(db.String(64), nullable=False, default=new_session_token)
     posts = db.relationship(
         'Post',
         backref='user',
@@ -65,17 +88,58 @@ class User(UserMixin, db.Model):
     def __repr__(self):
         return "<User '{}'>".format(self.username)
 
+    def get_id(self):
+        # Flask-Login's "alternative id": what the session and the remember-me cookie keep. With
+        # UserMixin's plain id, a copied cookie would sign its holder in for ever.
+        return '{}:{}'.format(self.id, self.session_token)
+
+    def sign_out_everywhere(self):
+        """Make every session and remember-me cookie of this user worthless (on every device)."""
+        self.session_token = new_session_token()
+
     def set_password(self, password):
         # bcrypt 5 refuses more than 72 bytes rather than silently using the first 72.
         self.password = bcrypt.generate_password_hash(password).decode('utf-8')
+        # Whoever signed in with the old password (or stole a cookie) is signed out.
+        self.sign_out_everywhere()
 
     def check_password(self, password):
         if not self.password or len(password.encode('utf-8')) > BCRYPT_MAX_BYTES:
+            # Nothing can match, but answering at once would tell a stranger that this account
+            # exists (and has no password): spend the same bcrypt check as a wrong password.
+            spend_a_password_check()
             return False
         return bcrypt.check_password_hash(self.password, password)
 
     def has_role(self, name):
         return any(role.name == name for role in self.roles)
+
+
+def user_named(username):
+    """The user called `username`, whatever its case: `alice`, `Alice` and `ALICE` are one name.
+
+    The name keeps the case it was registered with. An exact match comes first (a database from
+    before this rule may hold two names that differ only in case).
+    """
+    return db.session.scalars(
+        select(User)
+        .filter(func.lower(User.username) == username.lower())
+        .order_by(User.username != username)
+    ).first()
+
+
+@functools.lru_cache
+def stand_in_hash(rounds):
+    # A bcrypt hash of a random string, made once per cost: nothing anyone types can match it.
+    return bcrypt.generate_password_hash(secrets.token_hex(16), rounds).decode('utf-8')
+
+
+def spend_a_password_check():
+    """One bcrypt check at the app's cost, against the stand-in hash: what a login costs when there
+    is no password to check (an unknown username, an account without one), so that the response time
+    does not tell it from a wrong password."""
+    rounds = current_app.config.get('BCRYPT_LOG_ROUNDS', 12)
+    bcrypt.check_password_hash(stand_in_hash(rounds), 'not the password')
 
 
 class Anonymous(AnonymousUserMixin):

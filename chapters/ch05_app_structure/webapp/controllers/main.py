@@ -3,6 +3,8 @@ the restricted page, the error pages and the two class-based views."""
 from flask import Blueprint, abort, g, jsonify, render_template, request, session, url_for
 from flask.views import MethodView, View
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
 
 from webapp.models import User, db
 
@@ -41,6 +43,22 @@ def server_error(error):
     # A failed query may have left the session in a broken transaction: roll it back.
     db.session.rollback()
     return render_template('500.html'), 500
+
+
+# The database is down or unreachable (psycopg, PyMySQL and sqlite3 all raise OperationalError):
+# 503, "try again soon", on a page that needs no query. pool_pre_ping (config.py) makes the first
+# request after the database is back use a fresh connection.
+@main_blueprint.app_errorhandler(OperationalError)
+def database_unavailable(error):
+    db.session.rollback()
+    return render_template('503.html'), 503
+
+
+@main_blueprint.app_errorhandler(HTTPException)
+def other_error(error):
+    # Every other error a request can meet (400 bad request, 405 method not allowed, 413 too
+    # large…) in the same layout, with the headers Werkzeug gives it (405's Allow).
+    return render_template('error.html', error=error), error.code, error.get_headers()
 
 
 class GenericView(View):
