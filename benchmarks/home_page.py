@@ -1,38 +1,60 @@
-"""How fast is the blog's home page? Requests per second from gunicorn, beside a bare Flask "hello".
+"""How fast is the blog's home page, and does its cost grow with the blog? Measured with wrk.
 
-    python benchmarks/home_page.py [--chapter 5] [--requests 1000] [--concurrency 4] [--workers 2]
+    python benchmarks/home_page.py [--chapter 6] [--posts 1000,10000] [--databases sqlite,postgresql]
+                                   [--duration 5] [--rounds 3] [--connections 8] [--workers 2] [--quick]
 
-Not a test: it prints figures. It builds a throwaway SQLite database with 1,000 demo posts (the
-chapter's own `flask db upgrade` and `flask seed`), starts ONE gunicorn on 127.0.0.1 serving both the
-chapter's app and a bare Flask app (mounted at /hello), sends a bounded number of GET requests to
-each — first the home page, then "hello", a few warm-up requests before each — and prints requests per
-second for both and their ratio. Nothing leaves 127.0.0.1.
+Not a test: it prints figures. For each database (SQLite in a temporary folder; a scratch database on
+the PostgreSQL server at 127.0.0.1:5432, dropped afterwards) and each blog size it builds the tables
+with the chapter's own `flask db upgrade`, fills them with `flask seed --posts N` (on PostgreSQL
+then runs VACUUM ANALYZE, which autovacuum does on its own within a minute or so), and starts ONE
+gunicorn (the production configuration, SECRET_KEY set, 2 sync workers) that serves the chapter's app
+beside a bare Flask "hello" (mounted at /hello/). wrk, a load generator outside Python, then asks for
+the page, then hello, for --duration seconds each (after 20 warm-up requests), --rounds times; the best
+round of each counts, the one least disturbed by whatever else the machine runs (the load average is
+printed before and after). The client is never the bottleneck.
+
+The table gives requests per second for both URLs, the page as a share of hello (what the page itself
+costs, whatever the machine), the page at the largest size as a share of the page at the smallest
+(100%: the page's cost does not grow with the blog), the SQL statements one request for the page
+runs, counted in this process with an SQLAlchemy event, and the CPU time the gunicorn workers spent
+on one request of each (Linux: /proc), which holds even when other work shares the machine; the
+database server's own CPU time is not in it. Nothing leaves 127.0.0.1.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
+import http.client
 import os
+import re
+import shutil
 import subprocess
 import sys
 import tempfile
 import textwrap
-import threading
 import time
+import urllib.parse
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from workbook import chapters  # noqa: E402
-from workbook.live import free_port  # noqa: E402
+from workbook import chapters, live  # noqa: E402
+
+INSTALL_WRK = "wrk is not installed: apt-get install wrk (or brew install wrk); it is the load generator"
 
 WSGI = textwrap.dedent('''
     import sys
-    sys.path.insert(0, {code!r})
+    sys.path.insert(0, {root!r})
     from flask import Flask
     from werkzeug.middleware.dispatcher import DispatcherMiddleware
+    from workbook import chapters
 
-    {make_blog}
+    chapter = chapters.get({chapter!r})
+    chapters.activate(chapter.path)
+    blog = chapters.load_app(chapter, "ProdConfig")
+    blog.config.update(DEBUG=False)  # chapters 3 and 4 configure their app themselves (DevConfig)
 
     hello = Flask("hello")
 
@@ -44,63 +66,111 @@ WSGI = textwrap.dedent('''
 ''')
 
 
-def flask(chapter, env, *args):
-    subprocess.run(chapter.flask_command(*args),
-                   cwd=chapter.path, env=env, check=True, capture_output=True)
+@dataclass
+class Row:
+    database: str
+    posts: int
+    hello: float  # requests per second
+    page: float
+    queries: int
+    hello_cpu: float | None  # the workers' CPU milliseconds per request (Linux only)
+    page_cpu: float | None
 
 
-def hammer(url: str, requests: int, concurrency: int) -> float:
-    """Send `requests` GETs from `concurrency` threads; return requests per second."""
-    for _ in range(20):  # warm-up: imports, connections, template compilation
-        urllib.request.urlopen(url).read()
-    per_thread = [requests // concurrency + (i < requests % concurrency) for i in range(concurrency)]
-    failures = []
-
-    def run(count):
-        for _ in range(count):
-            with urllib.request.urlopen(url, timeout=30) as response:
-                response.read()
-                if response.status != 200:
-                    failures.append(response.status)
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in per_thread]
-    start = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - start
-    if failures:
-        raise SystemExit(f"{len(failures)} requests to {url} failed")
-    return requests / elapsed
+def say(text: str, end: str = "\n") -> None:
+    print(text, end=end, flush=True)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--chapter", default=str(chapters.newest().number))
-    parser.add_argument("--posts", type=int, default=1000)
-    parser.add_argument("--requests", type=int, default=1000)
-    parser.add_argument("--concurrency", type=int, default=4)
-    parser.add_argument("--workers", type=int, default=2)
-    options = parser.parse_args()
-    chapter = chapters.get(options.chapter)
-    work = Path(tempfile.mkdtemp(prefix="workbook-bench-"))
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{work / 'bench.db'}", "WEBAPP_ENV": "prod",
-           "SECRET_KEY": "benchmark-only", "PYTHONUNBUFFERED": "1"}
-    print(f"chapter {chapter.number} ({chapter.title}), {options.posts} posts in {work / 'bench.db'}")
-    flask(chapter, env, "db", "upgrade")
-    flask(chapter, env, "seed", "--posts", str(options.posts))
+def flask(chapter, env, *args, progress: str | None = None) -> None:
+    """Run `flask --app <chapter> ARGS` in the chapter's folder; with `progress`, echo seed's counts."""
+    process = subprocess.Popen(chapter.flask_command(*args), cwd=chapter.path, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    output = []
+    for line in process.stdout:
+        output.append(line)
+        done = re.match(r"\s*(\d+) of (\d+) posts", line)
+        if progress and done and (sys.stdout.isatty() or int(done[1]) % (int(done[2]) // 4 or 1) == 0):
+            # On a terminal one line counts up; in a log, a line a quarter.
+            say(f"\r{progress}: {done[1]:>6} of {done[2]} posts", end="" if sys.stdout.isatty() else "\n")
+    if process.wait():
+        raise SystemExit(f"flask {' '.join(args)} failed:\n{''.join(output)}")
+    if progress and sys.stdout.isatty():
+        say("")
 
-    make_blog = (f"from workbook import chapters\nblog = chapters.load_app(chapters.get({chapter.name!r}), "
-                 "'ProdConfig')\nblog.config.update(DEBUG=False)")
-    (work / "bench_wsgi.py").write_text(WSGI.format(code=str(chapter.path), make_blog=make_blog))
-    port = free_port()
-    gunicorn = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
-                "--workers", str(options.workers), "--worker-class", "sync", "--log-level", "warning",
-                "bench_wsgi:application"]
-    server = subprocess.Popen(gunicorn, cwd=work, env=env)
+
+def count_queries(chapter) -> tuple[int, str]:
+    """The SQL statements one GET of the home page runs (its second request: the first sets up), and
+    the home page's path. The app reads DATABASE_URL from the environment, as the server does."""
+    import sqlalchemy as sa
+    from flask import url_for
+
+    chapters.activate(chapter.path)
+    app = chapters.load_app(chapter, "ProdConfig")
+    app.config.update(DEBUG=False)
+    with app.test_request_context():
+        path = url_for(chapter.home)
+    statements = []
+    with app.app_context():
+        engine = app.extensions["sqlalchemy"].engine
+        client = app.test_client()
+        client.get(path)
+        sa.event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+        response = client.get(path)
+        engine.dispose()
+    if response.status_code != 200:
+        raise SystemExit(f"{path} answered {response.status_code} in process")
+    return len(statements), path
+
+
+def warm_up(url: str, requests: int = 20) -> None:
+    """A few plain GETs (imports, connections, compiled templates); each must be a 200, not a redirect."""
+    parts = urllib.parse.urlsplit(url)
+    for _ in range(requests):
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+        connection.request("GET", parts.path)
+        response = connection.getresponse()
+        response.read()
+        connection.close()
+        if response.status != 200:
+            raise SystemExit(f"{url} answered {response.status}, not 200: nothing to measure")
+
+
+def cpu_seconds(server: subprocess.Popen) -> float | None:
+    """CPU time (user + system) the gunicorn workers, the master's children, have used so far."""
+    try:
+        children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+        ticks = sum(sum(int(field) for field in
+                        Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[11:13])
+                    for pid in children)
+    except OSError:  # not Linux
+        return None
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def wrk(url: str, server, duration: int, connections: int, threads: int) -> tuple[float, float | None]:
+    """Requests per second wrk measured for `url` (every answer must be a 200), and the workers' CPU
+    milliseconds per request meanwhile: what a request costs, whatever else the machine is doing."""
+    before = cpu_seconds(server)
+    result = subprocess.run(
+        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "10s", url],
+        capture_output=True, text=True, check=True)
+    after = cpu_seconds(server)
+    for problem in ("Non-2xx or 3xx responses", "Socket errors"):
+        if problem in result.stdout:
+            raise SystemExit(f"wrk against {url}: {problem}\n{result.stdout}")
+    requests = int(re.search(r"(\d+) requests in", result.stdout)[1])
+    cpu = None if before is None or after is None else (after - before) * 1000 / requests
+    return float(re.search(r"Requests/sec:\s*([\d.]+)", result.stdout)[1]), cpu
+
+
+@contextlib.contextmanager
+def gunicorn(work: Path, chapter, env, workers: int):
+    (work / "bench_wsgi.py").write_text(WSGI.format(root=str(ROOT), chapter=chapter.name))
+    port = live.free_port()
+    command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers",
+               str(workers), "--worker-class", "sync", "--log-level", "warning", "bench_wsgi:application"]
+    server = subprocess.Popen(command, cwd=work, env=env)
     base = f"http://127.0.0.1:{port}"
-    home = base + ("/blog/" if chapter.number >= 4 else "/")
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -109,18 +179,131 @@ def main() -> None:
                 break
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit("gunicorn did not start")
+                    raise SystemExit("gunicorn did not start") from None
                 time.sleep(0.2)
-        print(f"gunicorn, {options.workers} sync workers, {options.requests} requests a URL from "
-              f"{options.concurrency} client threads")
-        blog_rps = hammer(home, options.requests, options.concurrency)
-        hello_rps = hammer(base + "/hello/", options.requests, options.concurrency)
+        yield base, server
     finally:
         server.terminate()
         server.wait(timeout=10)
-    print(f"home page ({home.removeprefix(base)}, 10 posts + sidebar): {blog_rps:8.1f} requests/s")
-    print(f"bare Flask hello:                     {hello_rps:8.1f} requests/s")
-    print(f"ratio hello / home page:              {hello_rps / blog_rps:8.1f}x")
+
+
+def vacuum(url: str) -> None:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.exec_driver_sql("VACUUM ANALYZE")
+    engine.dispose()
+
+
+@contextlib.contextmanager
+def database(kind: str, work: Path, posts: int):
+    if kind == "sqlite":
+        yield f"sqlite:///{work / f'bench-{posts}.db'}"
+    else:
+        try:
+            with live.fresh_database(kind) as url:
+                yield url
+        except live.Unavailable as missing:
+            raise SystemExit(str(missing)) from None
+
+
+def measure(chapter, kind: str, posts: int, options, work: Path) -> Row:
+    with database(kind, work, posts) as url:
+        env = {**os.environ, "DATABASE_URL": url, "WEBAPP_ENV": "prod", "SECRET_KEY": "benchmark-only",
+               "PYTHONUNBUFFERED": "1"}
+        label = f"{kind:<10} {posts:>6} posts"
+        say(f"{label}: flask db upgrade")
+        flask(chapter, env, "db", "upgrade")
+        flask(chapter, env, "seed", "--posts", str(posts), progress=f"{label}: flask seed")
+        if kind == "postgresql":
+            say(f"{label}: VACUUM ANALYZE")
+            vacuum(url)
+        os.environ.update(DATABASE_URL=url, WEBAPP_ENV="prod", SECRET_KEY="benchmark-only")
+        queries, path = count_queries(chapter)
+        with gunicorn(work, chapter, env, options.workers) as (base, server):
+            warm_up(base + path)
+            warm_up(base + "/hello/")
+            pages, hellos = [], []
+            for round in range(1, options.rounds + 1):
+                say(f"{label}: round {round}, wrk {options.duration} s on {path} ...", end="")
+                pages.append(wrk(base + path, server, options.duration, options.connections,
+                                 options.threads))
+                say(f" {pages[-1][0]:.0f}/s; on /hello/ ...", end="")
+                hellos.append(wrk(base + "/hello/", server, options.duration, options.connections,
+                                  options.threads))
+                say(f" {hellos[-1][0]:.0f}/s")
+    # The best round of each: the fastest, and the least CPU a request.
+    page_cpu = None if pages[0][1] is None else min(cpu for _, cpu in pages)
+    hello_cpu = None if hellos[0][1] is None else min(cpu for _, cpu in hellos)
+    return Row(kind, posts, max(r for r, _ in hellos), max(r for r, _ in pages), queries,
+               hello_cpu, page_cpu)
+
+
+def table(rows: list[Row]) -> str:
+    fewest = min(row.posts for row in rows)
+    lines = [f"{'database':<11} {'posts':>6} {'hello/s':>8} {'page/s':>8} {'page/hello':>10} "
+             f"{'vs ' + str(fewest):>9} {'queries':>7} {'CPU ms hello':>12} {'page':>6} {'ratio':>6}"]
+    for row in rows:
+        first = min((r for r in rows if r.database == row.database), key=lambda r: r.posts)
+        growth = "" if row is first else f"{row.page / first.page:.0%}"
+        cpu = (f"{row.hello_cpu:>12.2f} {row.page_cpu:>6.2f} {row.hello_cpu / row.page_cpu:>6.1%}"
+               if row.page_cpu else f"{'-':>12} {'-':>6} {'-':>6}")
+        lines.append(f"{row.database:<11} {row.posts:>6} {row.hello:>8.0f} {row.page:>8.0f} "
+                     f"{row.page / row.hello:>10.1%} {growth:>9} {row.queries:>7} {cpu}")
+    return "\n".join(lines)
+
+
+def load() -> str:
+    return " ".join(f"{n:.1f}" for n in os.getloadavg())
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--chapter", default=str(chapters.newest().number))
+    parser.add_argument("--posts", default="1000,10000", help="blog sizes, comma-separated")
+    parser.add_argument("--databases", default="sqlite,postgresql", help="sqlite and/or postgresql")
+    parser.add_argument("--duration", type=int, default=5, help="seconds of wrk per URL and round")
+    parser.add_argument("--rounds", type=int, default=3, help="page, then hello, this many times")
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=2, help="wrk's threads")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn's sync workers")
+    parser.add_argument("--quick", action="store_true",
+                        help="a smoke test: one round of 1 s a URL; figures are rough")
+    options = parser.parse_args(argv)
+    if options.quick:
+        options.duration, options.rounds = 1, 1
+    if shutil.which("wrk") is None:
+        say(INSTALL_WRK)
+        raise SystemExit(1)
+    chapter = chapters.get(options.chapter)
+    if chapter.rank < 3:
+        raise SystemExit(f"{chapter.label} has no blog pages yet: the home page comes with chapter 3")
+    sizes = sorted(int(n) for n in options.posts.split(","))
+    kinds = [k.strip() for k in options.databases.split(",")]
+    if unknown := set(kinds) - {"sqlite", "postgresql"}:
+        raise SystemExit(f"unknown database {', '.join(sorted(unknown))}: use sqlite, postgresql")
+
+    say(f"{chapter.label} ({chapter.title}); gunicorn, {options.workers} sync workers, production "
+        f"config; wrk -t{options.threads} -c{options.connections}, best of {options.rounds} rounds of "
+        f"{options.duration} s a URL; load average {load()} on {os.cpu_count()} cores")
+    work = Path(tempfile.mkdtemp(prefix="workbook-bench-"))
+    rows = []
+    try:
+        for kind in kinds:
+            for posts in sizes:
+                rows.append(measure(chapter, kind, posts, options, work))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    say(f"load average {load()}")
+    say("")
+    say(table(rows))
+    say(f"page/hello: the home page's speed as a share of a bare Flask hello from the same server; "
+        f"vs {sizes[0]}: the page's speed against itself on the same database with {sizes[0]} posts "
+        "(100%: its cost does not grow with the blog); queries: SQL statements one home page runs; "
+        f"CPU ms: what the gunicorn workers spent on one request (the least of the rounds), and hello's "
+        f"as a share of the page's: the page/hello ratio on a machine doing nothing else (PostgreSQL's "
+        f"own processes are not counted).")
 
 
 if __name__ == "__main__":

@@ -44,3 +44,62 @@ def test_queries_do_not_grow_with_the_posts(make, client, db, models, url_for, p
         assert client.get(url).status_code == 200
     assert len(small) == len(large), "\n".join(large)
     assert len(large) <= MOST, "\n".join(large)
+
+
+# The home page: the pager's count, the ten posts with their authors, their tags, and the sidebar's
+# recent posts and popular tags.
+HOME_PAGE_MOST = 5
+
+
+def test_home_page_costs_the_same_few_queries_however_many_posts(make, client, db, url_for):
+    """The home page runs at most 5 SQL queries, the same ones with 10 posts as with 200."""
+    url = url_for("home")
+    make.posts(10)
+    client.get(url)
+    with counted(db) as small:
+        assert client.get(url).status_code == 200
+    make.posts(190, start=10)
+    with counted(db) as large:
+        assert client.get(url).status_code == 200
+    assert len(large) == len(small) <= HOME_PAGE_MOST, "\n".join(large)
+
+
+@contextmanager
+def sqlite_work(db):
+    """How much work SQLite does meanwhile: one tick every 100 steps of its virtual machine."""
+    ticks, watched = [], []
+
+    def tick():
+        ticks.append(1)
+        return 0  # carry on
+
+    def watch(conn, cursor, statement, parameters, context, executemany):
+        sqlite = conn.connection.driver_connection
+        sqlite.set_progress_handler(tick, 100)
+        watched.append(sqlite)
+
+    event.listen(db.engine, "before_cursor_execute", watch)
+    try:
+        yield ticks
+    finally:
+        event.remove(db.engine, "before_cursor_execute", watch)
+        for sqlite in watched:
+            sqlite.set_progress_handler(None, 100)
+
+
+@pytest.mark.chapters(since=6)
+def test_home_page_does_not_read_every_post(make, client, db, url_for):
+    """With 4 times more posts, the database does no more work for the home page (indexes, not scans)."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's virtual machine steps measure the work; other databases do not tell")
+    url = url_for("home")
+    make.posts(110)  # more than the sidebar's window of latest posts
+    client.get(url)
+    with sqlite_work(db) as small:
+        assert client.get(url).status_code == 200
+    make.posts(330, start=110)
+    client.get(url)
+    with sqlite_work(db) as large:
+        assert client.get(url).status_code == 200
+    # A query that reads every post, or all of post_tags, does about 4 times more work at the end.
+    assert len(large) <= 1.1 * len(small), f"{len(small)} ticks with 110 posts, {len(large)} with 440"

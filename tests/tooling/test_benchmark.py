@@ -1,0 +1,49 @@
+"""benchmarks/home_page.py: it asks for wrk when wrk is missing, and its table gives the ratios.
+
+The benchmark itself is not run here, not even with --quick: it seeds databases and starts gunicorn
+once per database and size, which takes 15 to 40 seconds on a 2-core machine; `python
+benchmarks/home_page.py --quick --posts 50 --databases sqlite` is the smoke test to run by hand.
+"""
+import importlib.util
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "home_page.py"
+
+
+@pytest.fixture
+def benchmark(monkeypatch):
+    """The script, imported as a module (sys.path and sys.modules left as they were)."""
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    spec = importlib.util.spec_from_file_location("home_page_benchmark", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, module)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_without_wrk_the_benchmark_says_how_to_install_it(benchmark, monkeypatch, tmp_path, capsys):
+    """Without wrk on the PATH, the benchmark says `apt-get install wrk` and exits with 1."""
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(SystemExit) as exit:
+        benchmark.main(["--quick"])
+    assert exit.value.code == 1
+    assert "apt-get install wrk" in capsys.readouterr().out
+
+
+def test_the_table_gives_the_page_as_a_share_of_hello_and_of_the_smallest_blog(benchmark):
+    """The table shows requests/s, page/hello, the big blog against the small one, queries, CPU."""
+    Row = benchmark.Row
+    table = benchmark.table([
+        Row("sqlite", 1000, hello=4000, page=400, queries=5, hello_cpu=0.3, page_cpu=3.0),
+        Row("sqlite", 10000, hello=4000, page=380, queries=5, hello_cpu=0.3, page_cpu=3.2),
+        Row("postgresql", 1000, hello=4000, page=200, queries=5, hello_cpu=None, page_cpu=None),
+    ])
+    lines = table.splitlines()
+    assert "vs 1000" in lines[0]
+    assert re.search(r"sqlite\s+1000\s+4000\s+400\s+10\.0%\s+5\s+0\.30\s+3\.00\s+10\.0%", lines[1])
+    assert re.search(r"sqlite\s+10000\s+4000\s+380\s+9\.5%\s+95%\s+5", lines[2])
+    assert re.search(r"postgresql\s+1000\s+4000\s+200\s+5\.0%\s+5\s+-", lines[3])
