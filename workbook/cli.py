@@ -164,9 +164,26 @@ def pytest_ini(chapter: chapters.Chapter) -> str:
     return "\n".join(lines) + "\n"
 
 
-def requirements(chapter: chapters.Chapter) -> str:
+def imported_packages(sources: list[str]) -> set[str]:
+    """The top-level modules the test files import, as package names (schemathesis, hypothesis…)."""
+    names = set()
+    for source in sources:
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.Import):
+                names.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names.add(node.module.split(".")[0])
+    return {name.lower().replace("_", "-") for name in names}
+
+
+def requirements(chapter: chapters.Chapter, test_sources: list[str] = ()) -> str:
     pins = read_lock()
-    tools = "\n".join(f"{name}=={pins[name]}" for name in TEST_TOOLS)
+    # The tools every checkout needs, and any other pinned package its tests import (chapter 8's
+    # schemathesis, say); the chapter's own packages come from its requirements above.
+    own = (chapter.path / "requirements.txt").read_text().lower()
+    extra = sorted(name for name in imported_packages(test_sources) - set(TEST_TOOLS)
+                   if name in pins and f"{name}==" not in own)
+    tools = "\n".join(f"{name}=={pins[name]}" for name in (*TEST_TOOLS, *extra))
     return (
         f"# Chapter {chapter.number}'s own requirements\n"
         f"{(chapter.path / 'requirements.txt').read_text().strip()}\n\n"
@@ -210,12 +227,14 @@ def checkout(chapter: chapters.Chapter, dest: Path) -> None:
         shutil.copy2(ROOT / "workbook" / name, dest / "workbook" / name)
     shutil.copytree(ROOT / "workbook" / "testing", dest / "workbook" / "testing", ignore=IGNORED)
     (dest / "workbook" / "checkout.toml").write_text(f"chapter = {json.dumps(chapter.number or chapter.name)}\n")
+    copied = []
     for test, names in tests.items():  # tests/route/test_x.py → workbook_tests/route/test_x.py
         copy = dest / SUITES / Path(test).relative_to("tests")
         copy.parent.mkdir(parents=True, exist_ok=True)
-        copy.write_text(only_tests((ROOT / test).read_text(), names))
+        copied.append(only_tests((ROOT / test).read_text(), names))
+        copy.write_text(copied[-1])
     (dest / "pytest.ini").write_text(pytest_ini(chapter))
-    (dest / "requirements.txt").write_text(requirements(chapter))
+    (dest / "requirements.txt").write_text(requirements(chapter, copied))
     shutil.copy2(ROOT / "requirements" / "lock.txt", dest / "constraints.txt")
     readme = dest / "README.md"
     readme.write_text(readme.read_text() + CHECKOUT_README.format(
