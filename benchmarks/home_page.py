@@ -70,6 +70,7 @@ WSGI = textwrap.dedent('''
 class Row:
     database: str
     posts: int
+    url: str  # the page measured: the home page, or chapter 8's API list
     hello: float  # requests per second
     page: float
     queries: int
@@ -98,9 +99,13 @@ def flask(chapter, env, *args, progress: str | None = None) -> None:
         say("")
 
 
-def count_queries(chapter) -> tuple[int, str]:
-    """The SQL statements one GET of the home page runs (its second request: the first sets up), and
-    the home page's path. The app reads DATABASE_URL from the environment, as the server does."""
+# Measured beside the home page when the chapter has it (chapter 8 on): the API's first page of posts.
+API_LIST = "/api/post"
+
+
+def count_queries(chapter) -> dict[str, int]:
+    """The pages to measure, each with the SQL statements one GET of it runs (its second request: the
+    first sets up). The app reads DATABASE_URL from the environment, as the server does."""
     import sqlalchemy as sa
     from flask import url_for
 
@@ -108,18 +113,25 @@ def count_queries(chapter) -> tuple[int, str]:
     app = chapters.load_app(chapter, "ProdConfig")
     app.config.update(DEBUG=False)
     with app.test_request_context():
-        path = url_for(chapter.home)
-    statements = []
+        paths = [url_for(chapter.home)]
+    if any(rule.rule == API_LIST for rule in app.url_map.iter_rules()):
+        paths.append(API_LIST)
+    queries = {}
     with app.app_context():
         engine = app.extensions["sqlalchemy"].engine
         client = app.test_client()
-        client.get(path)
-        sa.event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
-        response = client.get(path)
+        for path in paths:
+            statements = []
+            client.get(path)
+            count = lambda *args: statements.append(args[2])  # noqa: E731
+            sa.event.listen(engine, "before_cursor_execute", count)
+            response = client.get(path)
+            sa.event.remove(engine, "before_cursor_execute", count)
+            if response.status_code != 200:
+                raise SystemExit(f"{path} answered {response.status_code} in process")
+            queries[path] = len(statements)
         engine.dispose()
-    if response.status_code != 200:
-        raise SystemExit(f"{path} answered {response.status_code} in process")
-    return len(statements), path
+    return queries
 
 
 def warm_up(url: str, requests: int = 20) -> None:
@@ -208,7 +220,7 @@ def database(kind: str, work: Path, posts: int):
             raise SystemExit(str(missing)) from None
 
 
-def measure(chapter, kind: str, posts: int, options, work: Path) -> Row:
+def measure(chapter, kind: str, posts: int, options, work: Path) -> list[Row]:
     with database(kind, work, posts) as url:
         env = {**os.environ, "DATABASE_URL": url, "WEBAPP_ENV": "prod", "SECRET_KEY": "benchmark-only",
                "PYTHONUNBUFFERED": "1"}
@@ -220,36 +232,43 @@ def measure(chapter, kind: str, posts: int, options, work: Path) -> Row:
             say(f"{label}: VACUUM ANALYZE")
             vacuum(url)
         os.environ.update(DATABASE_URL=url, WEBAPP_ENV="prod", SECRET_KEY="benchmark-only")
-        queries, path = count_queries(chapter)
+        queries = count_queries(chapter)
+        rows = []
         with gunicorn(work, chapter, env, options.workers) as (base, server):
-            warm_up(base + path)
             warm_up(base + "/hello/")
-            pages, hellos = [], []
+            for path in queries:
+                warm_up(base + path)
+            # Each page, then hello, round after round: both measured in the same minutes.
+            results = {path: [] for path in (*queries, "/hello/")}
             for round in range(1, options.rounds + 1):
-                say(f"{label}: round {round}, wrk {options.duration} s on {path} ...", end="")
-                pages.append(wrk(base + path, server, options.duration, options.connections,
-                                 options.threads))
-                say(f" {pages[-1][0]:.0f}/s; on /hello/ ...", end="")
-                hellos.append(wrk(base + "/hello/", server, options.duration, options.connections,
-                                  options.threads))
-                say(f" {hellos[-1][0]:.0f}/s")
+                say(f"{label}: round {round}, wrk {options.duration} s a URL:", end="")
+                for path in results:
+                    results[path].append(wrk(base + path, server, options.duration,
+                                             options.connections, options.threads))
+                    say(f" {path} {results[path][-1][0]:.0f}/s", end="")
+                say("")
     # The best round of each: the fastest, and the least CPU a request.
-    page_cpu = None if pages[0][1] is None else min(cpu for _, cpu in pages)
+    hellos = results.pop("/hello/")
     hello_cpu = None if hellos[0][1] is None else min(cpu for _, cpu in hellos)
-    return Row(kind, posts, max(r for r, _ in hellos), max(r for r, _ in pages), queries,
-               hello_cpu, page_cpu)
+    for path, pages in results.items():
+        page_cpu = None if pages[0][1] is None else min(cpu for _, cpu in pages)
+        rows.append(Row(kind, posts, path, max(r for r, _ in hellos), max(r for r, _ in pages),
+                        queries[path], hello_cpu, page_cpu))
+    return rows
 
 
 def table(rows: list[Row]) -> str:
     fewest = min(row.posts for row in rows)
-    lines = [f"{'database':<11} {'posts':>6} {'hello/s':>8} {'page/s':>8} {'page/hello':>10} "
+    lines = [f"{'database':<11} {'posts':>6} {'url':<10} {'hello/s':>8} {'page/s':>8} {'page/hello':>10} "
              f"{'vs ' + str(fewest):>9} {'queries':>7} {'CPU ms hello':>12} {'page':>6} {'ratio':>6}"]
-    for row in rows:
-        first = min((r for r in rows if r.database == row.database), key=lambda r: r.posts)
+    databases = list(dict.fromkeys(row.database for row in rows))
+    for row in sorted(rows, key=lambda r: (databases.index(r.database), r.url, r.posts)):
+        first = min((r for r in rows if (r.database, r.url) == (row.database, row.url)),
+                    key=lambda r: r.posts)
         growth = "" if row is first else f"{row.page / first.page:.0%}"
         cpu = (f"{row.hello_cpu:>12.2f} {row.page_cpu:>6.2f} {row.hello_cpu / row.page_cpu:>6.1%}"
                if row.page_cpu else f"{'-':>12} {'-':>6} {'-':>6}")
-        lines.append(f"{row.database:<11} {row.posts:>6} {row.hello:>8.0f} {row.page:>8.0f} "
+        lines.append(f"{row.database:<11} {row.posts:>6} {row.url:<10} {row.hello:>8.0f} {row.page:>8.0f} "
                      f"{row.page / row.hello:>10.1%} {growth:>9} {row.queries:>7} {cpu}")
     return "\n".join(lines)
 
@@ -292,7 +311,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         for kind in kinds:
             for posts in sizes:
-                rows.append(measure(chapter, kind, posts, options, work))
+                rows.extend(measure(chapter, kind, posts, options, work))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     say(f"load average {load()}")

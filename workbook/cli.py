@@ -21,7 +21,8 @@ IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "instance", "*.db", ".i
 # Where a checkout keeps the workbook's suites: its tests/ folder is the chapter's own (chapter 12).
 SUITES = "workbook_tests"
 # What a checkout's tests and notebook need beyond the chapter's own requirements.
-TEST_TOOLS = ("pytest", "coverage", "selenium", "nbval", "ipykernel", "jupyterlab")
+# (pytest-xdist: `python -m pytest -n auto` runs the suites on every core.)
+TEST_TOOLS = ("pytest", "pytest-xdist", "coverage", "selenium", "nbval", "ipykernel", "jupyterlab")
 
 
 class Problem(Exception):
@@ -203,6 +204,7 @@ also holds the test tools and JupyterLab), then:
 
 ```sh
 python -m pytest          # every suite of this chapter, its notebook and its coverage floor
+python -m pytest -n auto --dist loadfile   # the same on every core
 jupyter lab {notebook}
 ```
 

@@ -38,12 +38,26 @@ def test_the_table_gives_the_page_as_a_share_of_hello_and_of_the_smallest_blog(b
     """The table shows requests/s, page/hello, the big blog against the small one, queries, CPU."""
     Row = benchmark.Row
     table = benchmark.table([
-        Row("sqlite", 1000, hello=4000, page=400, queries=5, hello_cpu=0.3, page_cpu=3.0),
-        Row("sqlite", 10000, hello=4000, page=380, queries=5, hello_cpu=0.3, page_cpu=3.2),
-        Row("postgresql", 1000, hello=4000, page=200, queries=5, hello_cpu=None, page_cpu=None),
+        Row("sqlite", 1000, "/blog/", hello=4000, page=400, queries=5, hello_cpu=0.3, page_cpu=3.0),
+        Row("sqlite", 10000, "/blog/", hello=4000, page=380, queries=5, hello_cpu=0.3, page_cpu=3.2),
+        Row("postgresql", 1000, "/blog/", hello=4000, page=200, queries=5, hello_cpu=None, page_cpu=None),
     ])
     lines = table.splitlines()
-    assert "vs 1000" in lines[0]
-    assert re.search(r"sqlite\s+1000\s+4000\s+400\s+10\.0%\s+5\s+0\.30\s+3\.00\s+10\.0%", lines[1])
-    assert re.search(r"sqlite\s+10000\s+4000\s+380\s+9\.5%\s+95%\s+5", lines[2])
-    assert re.search(r"postgresql\s+1000\s+4000\s+200\s+5\.0%\s+5\s+-", lines[3])
+    assert "vs 1000" in lines[0] and "url" in lines[0]
+    assert re.search(r"sqlite\s+1000\s+/blog/\s+4000\s+400\s+10\.0%\s+5\s+0\.30\s+3\.00\s+10\.0%", lines[1])
+    assert re.search(r"sqlite\s+10000\s+/blog/\s+4000\s+380\s+9\.5%\s+95%\s+5", lines[2])
+    assert re.search(r"postgresql\s+1000\s+/blog/\s+4000\s+200\s+5\.0%\s+5\s+-", lines[3])
+
+
+def test_the_api_list_gets_rows_of_its_own(benchmark):
+    """Beside the home page, chapter 8's API list has its own rows, compared with its own smaller blog."""
+    Row = benchmark.Row
+    table = benchmark.table([
+        Row("sqlite", 1000, "/blog/", hello=4000, page=400, queries=5, hello_cpu=None, page_cpu=None),
+        Row("sqlite", 1000, "/api/post", hello=4000, page=800, queries=2, hello_cpu=None, page_cpu=None),
+        Row("sqlite", 10000, "/blog/", hello=4000, page=380, queries=5, hello_cpu=None, page_cpu=None),
+        Row("sqlite", 10000, "/api/post", hello=4000, page=760, queries=2, hello_cpu=None, page_cpu=None),
+    ])
+    lines = table.splitlines()[1:]
+    assert [line.split()[2] for line in lines] == ["/api/post", "/api/post", "/blog/", "/blog/"]
+    assert re.search(r"sqlite\s+10000\s+/api/post\s+4000\s+760\s+19\.0%\s+95%\s+2", lines[1])

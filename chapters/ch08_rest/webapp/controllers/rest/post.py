@@ -14,9 +14,6 @@ from webapp.extensions import rest_api
 from webapp.models import Post, Tag, User, db
 
 POSTS_PER_PAGE = 30
-# The largest id the `integer` columns of PostgreSQL and MySQL hold: a bigger one is a 404 here,
-# not an error from the database.
-MAX_ID = 2**31 - 1
 
 nested_tag_fields = rest_api.model('Tag', {
     'id': fields.Integer(),
@@ -50,7 +47,9 @@ def responses(*groups):
 
 
 def get_post_or_404(post_id):
-    post = db.session.get(Post, post_id, options=with_author_and_tags()) if post_id <= MAX_ID else None
+    # (An id beyond the database's integers never gets here: the app's `int` converter, IdConverter
+    # in converters.py, answers 404 for it.)
+    post = db.session.get(Post, post_id, options=with_author_and_tags())
     if post is None:
         abort(404, 'No post {}'.format(post_id))
     return post
