@@ -52,4 +52,5 @@ def chapter(session, name):
 @nox.session(venv_backend="none", requires=["environment"])
 def tooling(session):
     """The workbook command: list, checkout, diff, run, check, and the chapter list."""
-    pytest(session, "--tooling", "--numprocesses", "auto", "--maxprocesses", "4", "--dist", "load")
+    # worksteal: the checkout tests take minutes, the rest seconds; an idle worker takes over waiting ones.
+    pytest(session, "--tooling", "--numprocesses", "auto", "--maxprocesses", "4", "--dist", "worksteal")

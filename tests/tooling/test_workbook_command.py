@@ -1,7 +1,5 @@
 """The `workbook` command, as a learner or an instructor uses it."""
-import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -9,12 +7,9 @@ import tomllib
 import urllib.request
 from pathlib import Path
 
-import pytest
-
 from workbook import chapters, cli
 
 ROOT = chapters.ROOT
-NEWEST = chapters.newest()
 
 
 def workbook(*args, **kwargs):
@@ -75,86 +70,6 @@ def test_flask_works_on_the_database_run_serves(tmp_path):
     done = workbook("flask", "6", "add-role", "alice", "poster", env=env)
     assert done.returncode == 0 and done.stdout == "alice has the roles: default, poster\n"
     assert (tmp_path / "ch06_security.db").exists()
-
-
-def test_checkout_refuses_a_folder_that_is_not_empty(tmp_path):
-    """`workbook checkout` into a non-empty folder says so in one line and touches nothing."""
-    (tmp_path / "mine.txt").write_text("keep me")
-    result = workbook("checkout", "1", str(tmp_path))
-    assert result.returncode == 1
-    assert result.stderr == f"workbook: {tmp_path} is not empty: name a new or empty folder\n"
-    assert [p.name for p in tmp_path.iterdir()] == ["mine.txt"]
-
-
-@pytest.mark.parametrize("number", sorted({2, NEWEST.number}))
-def test_checkout_installs_and_passes_on_its_own(number, tmp_path):
-    """A checked-out chapter installs from its own requirements in a new venv and passes its tests."""
-    dest = tmp_path / "chapter"
-    result = workbook("checkout", str(number), str(dest))
-    assert result.returncode == 0, result.stderr
-    chapter = chapters.get(number)
-    for name in ("README.md", "requirements.txt", "constraints.txt", "conftest.py", "pytest.ini",
-                 chapter.notebook.name, "workbook_tests"):
-        assert (dest / name).exists(), name
-    assert not (dest / "workbook_tests" / "tooling").exists()
-    venv = tmp_path / "venv"
-    uv = [sys.executable, "-m", "uv"]
-    subprocess.run([*uv, "venv", "-q", "--python", sys.executable, str(venv)], check=True)
-    python = str(venv / "bin" / "python")
-    subprocess.run([*uv, "pip", "install", "-q", "--python", python, "-r", "requirements.txt"],
-                   cwd=dest, check=True)
-    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
-    pytest = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
-    every = subprocess.run([*pytest, "--collect-only"], cwd=dest, capture_output=True, text=True, env=env)
-    assert every.returncode == 0, every.stdout[-3000:]  # a package the checkout lacks fails an import
-    assert "deselected" not in every.stdout.splitlines()[-1]  # no other chapter's tests came along
-    # Chapter 2 runs all its tests here. The newest chapter runs every kind but its route tests, the
-    # bulk of its suite and the same code its nox session runs on the same pinned packages (collected
-    # above): what a checkout could lack shows in a server, Chromium or the notebook kernel.
-    narrow = [] if number == 2 else ["-m", "not route"]
-    # On both cores, as the README's second command says (the first, serial, runs the same tests).
-    tests = subprocess.run([*pytest, *narrow, "-n", "2", "--dist", "loadfile"], cwd=dest,
-                           capture_output=True, text=True, env=env)
-    assert tests.returncode == 0, tests.stdout[-3000:] + tests.stderr[-2000:]
-    assert "passed" in tests.stdout.splitlines()[-1]
-    assert f"branch coverage of chapter {number}" in tests.stdout
-
-    # Every command of the README's "Run it", as written, in the venv (the server only asked for --help).
-    for command in run_it_commands((dest / "README.md").read_text()):
-        if "pip install" in command or command.startswith("python -m pytest"):
-            continue  # done above
-        command = re.sub(r" run( --debug)?$", " run --help", command)
-        if command.startswith("jupyter lab"):
-            command = "jupyter lab --version"
-        done = subprocess.run(command, shell=True, cwd=dest, capture_output=True, text=True,
-                              input="long enough\nlong enough\n",
-                              env={**env, "PATH": f"{venv / 'bin'}:{env['PATH']}"})
-        assert done.returncode == 0, f"{command}:\n{done.stdout}{done.stderr}"
-
-    if number != 2:
-        return
-    # A stale stored output makes the notebook suite fail, naming the cell.
-    notebook = dest / chapter.notebook.name
-    document = json.loads(notebook.read_text())
-    code_cells = [c for c in document["cells"] if c["cell_type"] == "code"]
-    cell = next(c for c in code_cells if any(o.get("name") == "stdout" for o in c["outputs"]))
-    stream = next(o for o in cell["outputs"] if o.get("name") == "stdout")
-    stream["text"] = ["an output the code does not print\n"]
-    notebook.write_text(json.dumps(document))
-    stale = subprocess.run([python, "-m", "pytest", "-q", "--no-coverage", notebook.name], cwd=dest,
-                           capture_output=True, text=True, env=env)
-    assert stale.returncode == 1
-    assert f"::Cell {code_cells.index(cell)} - " in stale.stdout, stale.stdout[-2000:]
-
-
-def run_it_commands(readme: str) -> list[str]:
-    """The commands of a README's "Run it" block and of its checkout section, comments left out."""
-    commands = []
-    for heading in ("## Run it", "## This folder"):
-        block = readme[readme.index("```sh", readme.index(heading)) + 5:]
-        block = block[:block.index("```")]
-        commands += [line.split("  #")[0].strip() for line in block.splitlines() if line.strip()]
-    return commands
 
 
 def copy_of(chapter: chapters.Chapter, dest: Path) -> Path:
