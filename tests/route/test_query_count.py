@@ -12,35 +12,22 @@ pytestmark = pytest.mark.chapters(since=3)
 MOST = 6
 
 
-@contextmanager
-def counted(db):
-    statements = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-
-
 @pytest.mark.parametrize("page, values", [
     ("home", {}),
     ("post", {"post_id": 1}),
     ("tag", {"tag_name": "common"}),
     ("user", {"username": "author"}),
 ])
-def test_queries_do_not_grow_with_the_posts(make, client, db, models, url_for, page, values):
+def test_queries_do_not_grow_with_the_posts(make, client, db, models, url_for, sql_statements, page,
+                                           values):
     """Rendering a page costs the same few queries with 10 posts as with 200."""
     url = url_for(page, **values)
     make.posts(10)
     client.get(url)  # the first request may connect and set up mappers
-    with counted(db) as small:
+    with sql_statements() as small:
         assert client.get(url).status_code == 200
     make.posts(190, start=10)
-    with counted(db) as large:
+    with sql_statements() as large:
         assert client.get(url).status_code == 200
     assert len(small) == len(large), "\n".join(large)
     assert len(large) <= MOST, "\n".join(large)
@@ -51,15 +38,16 @@ def test_queries_do_not_grow_with_the_posts(make, client, db, models, url_for, p
 HOME_PAGE_MOST = 5
 
 
-def test_home_page_costs_the_same_few_queries_however_many_posts(make, client, db, url_for):
+def test_home_page_costs_the_same_few_queries_however_many_posts(make, client, db, url_for,
+                                                                   sql_statements):
     """The home page runs at most 5 SQL queries, the same ones with 10 posts as with 200."""
     url = url_for("home")
     make.posts(10)
     client.get(url)
-    with counted(db) as small:
+    with sql_statements() as small:
         assert client.get(url).status_code == 200
     make.posts(190, start=10)
-    with counted(db) as large:
+    with sql_statements() as large:
         assert client.get(url).status_code == 200
     assert len(large) == len(small) <= HOME_PAGE_MOST, "\n".join(large)
 

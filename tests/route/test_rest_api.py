@@ -3,7 +3,7 @@ import datetime
 
 import itsdangerous.timed
 import pytest
-from sqlalchemy import event, func, inspect, select, text
+from sqlalchemy import func, inspect, select, text
 
 pytestmark = pytest.mark.chapters(since=8)
 
@@ -146,26 +146,17 @@ def test_an_unknown_post_is_a_json_404(client, db, post_id):
     assert response.is_json and "message" in response.get_json()
 
 
-def test_listing_costs_the_same_queries_at_30_and_300_posts(client, db, make):
+def test_listing_costs_the_same_queries_at_30_and_300_posts(client, db, make, sql_statements):
     """GET /api/post costs the same number of SQL queries with 30 posts as with 300 (no N+1)."""
-    statements = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
     make.posts(30)
     client.get("/api/post")
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with sql_statements() as small:
         assert len(client.get("/api/post").get_json()) == 30
-        small = len(statements)
-        make.posts(270, start=30)
-        statements.clear()
+    make.posts(270, start=30)
+    with sql_statements() as large:
         assert len(client.get("/api/post").get_json()) == 30
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
     # The posts (their authors joined) and their tags: no COUNT(*), which a page of the API does not need.
-    assert len(statements) == small == 2, "\n".join(statements)
+    assert len(large) == len(small) == 2, "\n".join(large)
 
 
 # --------------------------------------------------------------------------- writing

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import re
+from contextlib import contextmanager
 
 import pytest
 
@@ -157,3 +158,24 @@ def csrf_token(client):
         return found.group(1)
 
     return token
+
+
+@pytest.fixture
+def sql_statements(db):
+    """`with sql_statements() as run:` collects the SQL the app's engine runs inside the block."""
+    from sqlalchemy import event
+
+    @contextmanager
+    def collect():
+        statements = []
+
+        def count(conn, cursor, statement, parameters, context, executemany):
+            statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            yield statements
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+
+    return collect
