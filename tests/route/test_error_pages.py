@@ -10,10 +10,6 @@ from workbook.testing.services import SERVICE_URLS, fresh_database
 pytestmark = pytest.mark.chapters(since=4)
 
 
-def page(response) -> str:
-    return response.get_data(as_text=True)
-
-
 def themed(html: str) -> bool:
     """The blog's layout: its navigation bar and Bootstrap, not Werkzeug's bare page."""
     return 'class="navbar-brand" href="/blog/"' in html and "bootstrap.min.css" in html
@@ -28,14 +24,14 @@ def test_bad_request_page_keeps_the_layout(client, db, url_for):
     """A bad request (here a NUL character in a URL) answers 400 in the site's layout."""
     response = client.get(url_for("tag", tag_name="\x00"))
     assert response.status_code == 400
-    assert themed(page(response)) and "400 · Bad Request" in page(response)
+    assert themed(response.text) and "400 · Bad Request" in response.text
 
 
 def test_method_not_allowed_page_keeps_the_layout(client, db, url_for):
     """A method a page does not take answers 405 in the site's layout, with its Allow header."""
     response = client.post(url_for("about"))
     assert response.status_code == 405
-    assert themed(page(response)) and "405 · Method Not Allowed" in page(response)
+    assert themed(response.text) and "405 · Method Not Allowed" in response.text
     assert set(response.headers["Allow"].split(", ")) >= {"GET", "HEAD"}
 
 
@@ -44,7 +40,7 @@ def test_too_large_page_keeps_the_layout(client, db, a_post, url_for):
     response = client.post(url_for("post", post_id=a_post.id),
                            data={"name": "Ann", "text": "x" * 2_000_000})
     assert response.status_code == 413
-    assert themed(page(response)) and "413 · Request Entity Too Large" in page(response)
+    assert themed(response.text) and "413 · Request Entity Too Large" in response.text
 
 
 # --------------------------------------------------------------------------- the database is down
@@ -110,11 +106,11 @@ def test_database_down_answers_503_in_the_layout_then_recovers(
     for path in (url_for("home"), url_for("post", post_id=a_post.id), url_for("about")):
         response = client.get(path)
         assert response.status_code == 503, path
-        assert themed(page(response)) and "503 · " in page(response)
+        assert themed(response.text) and "503 · " in response.text
 
     postgres.start()
     response = client.get(url_for("home"))
-    assert response.status_code == 200 and "A post" in page(response)
+    assert response.status_code == 200 and "A post" in response.text
 
 
 @pytest.mark.services
@@ -127,7 +123,7 @@ def test_first_request_after_a_database_restart_succeeds(
     db.session.remove()
     postgres.drop_connections()
     response = client.get(url_for("home"))
-    assert response.status_code == 200 and "A post" in page(response)
+    assert response.status_code == 200 and "A post" in response.text
 
 
 @pytest.mark.chapters(since=8)

@@ -5,13 +5,9 @@ from sqlalchemy import select
 pytestmark = pytest.mark.chapters(since=6)
 
 
-def page(response) -> str:
-    return response.get_data(as_text=True)
-
-
 def test_login_page_shows_the_form(client, db, url_for):
     """The login page has a username, a password, a "Remember Me" box and the form's CSRF token."""
-    html = page(client.get(url_for("main.login")))
+    html = client.get(url_for("main.login")).text
     for name in ("username", "password", "remember", "csrf_token"):
         assert f'name="{name}"' in html
     assert 'type="password"' in html
@@ -22,7 +18,7 @@ def test_login_with_the_right_password(client, db, models, auth, url_for):
     ada = auth.user("ada")
     response = auth.login("ada")
     assert response.status_code == 302 and response.headers["Location"] == url_for("blog.home")
-    home = page(client.get(url_for("blog.home")))
+    home = client.get(url_for("blog.home")).text
     assert "You have been logged in." in home
     assert '<span class="navbar-text" id="signed-in">ada</span>' in home
     with client.session_transaction() as session:
@@ -33,7 +29,7 @@ def test_empty_login_shows_field_errors(client, db, auth, url_for):
     """A login with no username or password re-renders the form with "This field is required."."""
     response = auth.login("", password=" ")
     assert response.status_code == 200
-    assert "This field is required." in page(response)
+    assert "This field is required." in response.text
 
 
 def test_login_required_pages_send_strangers_to_login(client, db, url_for):
@@ -45,7 +41,7 @@ def test_login_required_pages_send_strangers_to_login(client, db, url_for):
     location = urlsplit(response.headers["Location"])
     assert location.path == url_for("main.login")
     assert parse_qs(location.query) == {"next": [url_for("blog.new_post")]}
-    html = page(client.get(response.headers["Location"]))
+    html = client.get(response.headers["Location"]).text
     assert '<div class="alert alert-info" role="status">Please login to access this page</div>' in html
 
 
@@ -74,7 +70,7 @@ def test_logout_signs_the_user_out(client, auth, url_for):
     auth.login("ada")
     response = auth.logout()
     assert response.status_code == 302 and response.headers["Location"] == url_for("main.login")
-    html = page(client.get(response.headers["Location"]))
+    html = client.get(response.headers["Location"]).text
     assert "You have been logged out." in html and 'id="signed-in"' not in html
 
 
@@ -83,7 +79,7 @@ def test_logout_by_get_is_not_allowed(client, auth, url_for):
     auth.user("ada")
     auth.login("ada")
     assert client.get(url_for("main.logout")).status_code == 405
-    assert 'id="signed-in"' in page(client.get(url_for("blog.home")))
+    assert 'id="signed-in"' in client.get(url_for("blog.home")).text
 
 
 def test_register_creates_a_user_who_can_log_in(client, db, models, auth, url_for):
@@ -91,7 +87,7 @@ def test_register_creates_a_user_who_can_log_in(client, db, models, auth, url_fo
     response = auth.post_form(url_for("main.register"), {
         "username": "grace", "password": "cobol rules", "confirm": "cobol rules"})
     assert response.status_code == 302 and response.headers["Location"] == url_for("main.login")
-    assert "Your user has been created, please login." in page(client.get(url_for("main.login")))
+    assert "Your user has been created, please login." in client.get(url_for("main.login")).text
     user = db.session.scalars(select(models.User).filter_by(username="grace")).one()
     assert [role.name for role in user.roles] == ["default"]
     assert auth.login("grace", password="cobol rules").headers["Location"] == url_for("blog.home")
@@ -119,26 +115,26 @@ def test_register_refuses_bad_input(client, db, models, auth, url_for, data, err
     auth.user("taken")
     response = auth.post_form(url_for("main.register"), data)
     assert response.status_code == 200
-    assert error in page(response)
+    assert error in response.text
     assert db.session.scalars(select(models.User.username)).all() == ["taken"]
 
 
 def test_register_shows_recaptcha_only_when_configured(app, client, db, url_for):
     """The register page has no reCAPTCHA without keys, and Google's widget once both keys are set."""
-    assert "g-recaptcha" not in page(client.get(url_for("main.register")))
+    assert "g-recaptcha" not in client.get(url_for("main.register")).text
     app.config.update(RECAPTCHA_PUBLIC_KEY="public-key", RECAPTCHA_PRIVATE_KEY="private-key")
-    html = page(client.get(url_for("main.register")))
+    html = client.get(url_for("main.register")).text
     assert 'class="g-recaptcha"' in html and 'data-sitekey="public-key"' in html
 
 
 def test_restricted_link_shows_only_to_signed_in_users(client, auth, url_for):
     """The navigation bar links to the restricted page only for a signed-in user (anyone else gets a 403)."""
     link = f'href="{url_for("main.admin")}"'
-    assert link not in page(client.get(url_for("blog.home")))
+    assert link not in client.get(url_for("blog.home")).text
     assert client.get(url_for("main.admin")).status_code == 403
     auth.user("ada")
     auth.login("ada")
-    assert link in page(client.get(url_for("blog.home")))
+    assert link in client.get(url_for("blog.home")).text
 
 
 def test_restricted_page_greets_the_logged_in_user(client, auth, url_for):
@@ -148,7 +144,7 @@ def test_restricted_page_greets_the_logged_in_user(client, auth, url_for):
     auth.login("ann")
     response = client.get(url_for("admin"))
     assert response.status_code == 200
-    assert '<strong id="username">ann</strong>' in page(response)
+    assert '<strong id="username">ann</strong>' in response.text
 
 
 def test_blog_pages_live_under_blog_with_new_and_edit(app):

@@ -7,10 +7,6 @@ import pytest
 pytestmark = pytest.mark.chapters(since=6)
 
 
-def page(response) -> str:
-    return response.get_data(as_text=True)
-
-
 def at(address: str) -> dict:
     """What makes a request come from another client: its address."""
     return {"environ_base": {"REMOTE_ADDR": address}}
@@ -95,7 +91,7 @@ def test_too_many_attempts_get_the_blogs_429_page_with_retry_after(client, db, a
     auth.login("ann", password="wrong")
     response = auth.login("ann", password="wrong")
     assert response.status_code == 429
-    html = page(response)
+    html = response.text
     assert "<title>Too many attempts</title>" in html and "My Blog" in html
     assert "Please wait a minute and try again." in html
     assert 0 < int(response.headers["Retry-After"]) <= 60

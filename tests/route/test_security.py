@@ -9,10 +9,6 @@ from sqlalchemy import func, select
 pytestmark = pytest.mark.chapters(since=6)
 
 
-def page(response) -> str:
-    return response.get_data(as_text=True)
-
-
 def count(db, model):
     return db.session.scalar(select(func.count()).select_from(model))
 
@@ -38,7 +34,7 @@ def test_login_without_csrf_token_logs_nobody_in(client, db, auth, url_for):
     for data in ({}, FORGED):
         response = client.post(url_for("main.login"),
                                data={"username": "ada", "password": auth.password, **data})
-        assert response.status_code == 200 and "CSRF token" in page(response)
+        assert response.status_code == 200 and "CSRF token" in response.text
         with client.session_transaction() as session:
             assert "_user_id" not in session
 
@@ -48,7 +44,7 @@ def test_register_without_csrf_token_creates_nobody(client, db, models, url_for)
     for data in ({}, FORGED):
         response = client.post(url_for("main.register"), data={
             "username": "mallory", "password": "long enough", "confirm": "long enough", **data})
-        assert response.status_code == 200 and "CSRF token" in page(response)
+        assert response.status_code == 200 and "CSRF token" in response.text
     assert count(db, models.User) == 0
 
 
@@ -58,7 +54,7 @@ def test_comment_with_a_forged_csrf_token_saves_nothing(client, db, models, ever
     for data in ({}, FORGED):
         response = client.post(url_for("blog.post", post_id=post.id),
                                data={"name": "Mallory", "text": "Forged", **data})
-        assert response.status_code == 200 and "CSRF token" in page(response)
+        assert response.status_code == 200 and "CSRF token" in response.text
     assert count(db, models.Comment) == 0
 
 
@@ -66,7 +62,7 @@ def test_new_post_without_csrf_token_publishes_nothing(client, db, models, every
     """A new-post POST without a valid CSRF token publishes nothing."""
     for data in ({}, FORGED):
         response = client.post(url_for("blog.new_post"), data={"title": "Forged", "text": "x", **data})
-        assert response.status_code == 200 and "CSRF token" in page(response)
+        assert response.status_code == 200 and "CSRF token" in response.text
     assert count(db, models.Post) == 1
 
 
@@ -75,7 +71,7 @@ def test_edit_without_csrf_token_changes_nothing(client, db, models, everyone, u
     _, post = everyone
     for data in ({}, FORGED):
         response = client.post(url_for("blog.edit_post", id=post.id), data={"title": "Forged", "text": "x", **data})
-        assert response.status_code == 200 and "CSRF token" in page(response)
+        assert response.status_code == 200 and "CSRF token" in response.text
     db.session.expire_all()
     assert db.session.get(models.Post, post.id).title == "Mine"
 
@@ -134,7 +130,7 @@ def test_titles_texts_and_comments_are_escaped(client, make, url_for):
     make.comment(post, SCRIPT, name=SCRIPT)
     for url in (url_for("blog.home"), url_for("blog.post", post_id=post.id),
                 url_for("blog.user", username=NAME)):
-        html = page(client.get(url))
+        html = client.get(url).text
         assert "<script>alert" not in html and "<b onmouseover" not in html, url
         assert "<img src=x" not in html and "&lt;img src=x onerror=" in html, url
         if "/user/" not in url:
@@ -146,7 +142,7 @@ def test_posted_script_is_escaped(client, db, auth, url_for):
     auth.user("poster", "poster")
     auth.login("poster")
     response = auth.post_form(url_for("blog.new_post"), {"title": SCRIPT, "text": SCRIPT})
-    html = page(client.get(response.headers["Location"]))
+    html = client.get(response.headers["Location"]).text
     assert "<script>alert" not in html and "&lt;script&gt;" in html
 
 
@@ -159,13 +155,13 @@ def test_wrong_username_and_wrong_password_look_the_same(client, db, auth):
     wrong_user = auth.login("nobody", password=auth.password)
     wrong_password = auth.login("ada", password="not the password")
     assert wrong_user.status_code == wrong_password.status_code == 200
-    assert "Invalid username or password" in page(wrong_user)
+    assert "Invalid username or password" in wrong_user.text
 
     def without_token(html):
         import re
         return re.sub(r'value="[^"]*"', "", html)
 
-    assert without_token(page(wrong_user)).replace("nobody", "ada") == without_token(page(wrong_password))
+    assert without_token(wrong_user.text).replace("nobody", "ada") == without_token(wrong_password.text)
 
 
 def test_stored_password_is_a_bcrypt_hash(client, db, auth, url_for):
@@ -273,7 +269,7 @@ def test_allowed_edit_saves_the_post(client, db, models, auth, url_for, cast, wh
     users, theirs, _, _ = cast
     auth.login(users[who].username)
     edit = url_for("blog.edit_post", id=theirs.id)
-    assert 'value="Ava&#39;s post"' in page(client.get(edit))
+    assert 'value="Ava&#39;s post"' in client.get(edit).text
     response = auth.post_form(edit, {"title": f"Edited by {who}", "text": "New text."})
     assert response.headers["Location"] == url_for("blog.post", post_id=theirs.id)
     db.session.expire_all()
@@ -288,7 +284,7 @@ def test_edit_button_only_for_those_who_may_edit(client, auth, url_for, cast, wh
     users, theirs, _, _ = cast
     if who != "anonymous":
         auth.login(users[who].username)
-    html = page(client.get(url_for("blog.post", post_id=theirs.id)))
+    html = client.get(url_for("blog.post", post_id=theirs.id)).text
     assert ('id="edit-post"' in html) == shown
 
 
@@ -313,4 +309,4 @@ def test_logout_removes_the_identity(client, auth, url_for):
         assert "_user_id" not in session and session.get("identity.id") is None
     response = client.get(url_for("blog.new_post"))
     assert response.status_code == 302 and response.headers["Location"].startswith(url_for("main.login"))
-    assert 'id="signed-in"' not in page(client.get(url_for("blog.home")))
+    assert 'id="signed-in"' not in client.get(url_for("blog.home")).text

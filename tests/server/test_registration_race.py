@@ -13,14 +13,10 @@ pytestmark = pytest.mark.chapters(since=6)
 RACERS = 20
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.services)])
-def served(request, make_app, tmp_path):
+@pytest.fixture
+def served(make_app, sqlite_or_postgresql_url):
     """The chapter's app on a fresh SQLite file or PostgreSQL database, served by a threaded server."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'race.db'}"
-    else:
-        url = request.getfixturevalue("postgresql_url")
-    app = make_app(url)
+    app = make_app(sqlite_or_postgresql_url)
     # Twenty registrations from one client in a moment: above chapter 6's rate limits, which have
     # their own tests (test_rate_limits.py); here the race is the point.
     app.config.update({name: "1000 per minute" for name in app.config if name.endswith("_LIMIT_PER_CLIENT")

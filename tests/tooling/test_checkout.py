@@ -11,16 +11,10 @@ import pytest
 
 from workbook import chapters
 
-ROOT = chapters.ROOT
 NEWEST = chapters.newest()
 
 
-def workbook(*args, **kwargs):
-    return subprocess.run([sys.executable, "-m", "workbook.cli", *args], cwd=ROOT,
-                          capture_output=True, text=True, **kwargs)
-
-
-def test_checkout_refuses_a_folder_that_is_not_empty(tmp_path):
+def test_checkout_refuses_a_folder_that_is_not_empty(tmp_path, workbook):
     """`workbook checkout` into a non-empty folder says so in one line and touches nothing."""
     (tmp_path / "mine.txt").write_text("keep me")
     result = workbook("checkout", "1", str(tmp_path))
@@ -29,7 +23,7 @@ def test_checkout_refuses_a_folder_that_is_not_empty(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["mine.txt"]
 
 
-def fresh_checkout(number, tmp_path):
+def fresh_checkout(workbook, number, tmp_path):
     """`workbook checkout N` into a folder, installed in a new venv from its own requirements."""
     dest = tmp_path / "chapter"
     result = workbook("checkout", str(number), str(dest))
@@ -63,16 +57,16 @@ def run_readme_commands(dest, venv, env):
 
 
 @pytest.mark.parametrize("number", sorted({6} - {2, NEWEST.number}))
-def test_every_readme_command_works_in_a_checkout(number, tmp_path):
+def test_every_readme_command_works_in_a_checkout(number, tmp_path, workbook):
     """In `workbook checkout 6`, every command of the README's "Run it" works as written in a fresh venv."""
-    run_readme_commands(*fresh_checkout(number, tmp_path))
+    run_readme_commands(*fresh_checkout(workbook, number, tmp_path))
 
 
 @pytest.mark.parametrize("number", sorted({2, NEWEST.number}))
-def test_checkout_installs_and_passes_on_its_own(number, tmp_path):
+def test_checkout_installs_and_passes_on_its_own(number, tmp_path, workbook):
     """A checked-out chapter installs from its own requirements in a new venv and passes its tests, and
     every command of its README works as written."""
-    dest, venv, env = fresh_checkout(number, tmp_path)
+    dest, venv, env = fresh_checkout(workbook, number, tmp_path)
     chapter = chapters.get(number)
     python = str(venv / "bin" / "python")
     pytest = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider"]

@@ -16,12 +16,18 @@ CH02 = chapters.get(2)
 SUMMARY = re.compile(r"^(\d+) of (\d+) behaviours hold")
 
 
-def check(number: int, folder: Path) -> subprocess.CompletedProcess:
-    result = subprocess.run([sys.executable, "-m", "workbook.cli", "check", str(number), str(folder)],
-                            cwd=ROOT, capture_output=True, text=True)
-    # A learner never sees the node ids of the workbook's own test files.
-    assert "tests/" not in result.stdout and "::" not in result.stdout, result.stdout
-    return result
+@pytest.fixture(scope="module")
+def check():
+    """`workbook check N DIR`, as a learner runs it."""
+
+    def run(number: int, folder: Path) -> subprocess.CompletedProcess:
+        result = subprocess.run([sys.executable, "-m", "workbook.cli", "check", str(number), str(folder)],
+                                cwd=ROOT, capture_output=True, text=True)
+        # A learner never sees the node ids of the workbook's own test files.
+        assert "tests/" not in result.stdout and "::" not in result.stdout, result.stdout
+        return result
+
+    return run
 
 
 def lines_of(result) -> list[str]:
@@ -75,7 +81,7 @@ def book_folder(tmp_path_factory) -> Path:
     return folder
 
 
-def test_check_passes_chapter_2_made_with_todays_flask_db(book_folder):
+def test_check_passes_chapter_2_made_with_todays_flask_db(book_folder, check):
     """A chapter-2 folder whose migrations `flask db init/migrate` wrote passes, each behaviour once."""
     result = check(2, book_folder)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -93,10 +99,11 @@ def test_check_passes_chapter_2_made_with_todays_flask_db(book_folder):
     assert f"{total} of {total} behaviours hold" in result.stdout
 
 
-def mistake_folder(tmp_path: Path, *edits: tuple[str, str, str]) -> Path:
-    """A copy of chapter 2's snapshot with (file, old, new) replacements, each of which must apply."""
+def mistake_folder(tmp_path: Path, *edits: tuple[str, str, str], chapter=CH02) -> Path:
+    """A copy of a chapter's snapshot (chapter 2's unless told) with (file, old, new) replacements,
+    each of which must apply."""
     folder = tmp_path / "mine"
-    shutil.copytree(CH02.path, folder, ignore=cli.IGNORED)
+    shutil.copytree(chapter.path, folder, ignore=cli.IGNORED)
     for name, old, new in edits:
         paths = sorted(folder.rglob("*.py")) if name == "*" else [folder / name]
         changed = False
@@ -143,7 +150,7 @@ MISTAKES = {
 
 
 @pytest.mark.parametrize("mistake", MISTAKES)
-def test_check_says_what_fails_and_why(mistake, tmp_path):
+def test_check_says_what_fails_and_why(mistake, tmp_path, check):
     """Each learner mistake gets its ✗, once, with the reason under it; the rest still hold."""
     edits, expected = MISTAKES[mistake]
     result = check(2, mistake_folder(tmp_path, *edits))
@@ -177,3 +184,24 @@ def test_cases_of_one_behaviour_make_one_line():
     unchecked = cli.behaviours([case(None, "skipped", skip="not checked: the workbook's own")])
     assert [cli.verdict(r) for r in unchecked] == [
         ["– not checked: Stored and read back the same.", "    the workbook's own"]]
+
+
+def test_check_passes_a_faithful_copy(tmp_path, check):
+    """`workbook check 1 DIR` on a copy of the snapshot: every behaviour holds, exit 0."""
+    result = check(1, mistake_folder(tmp_path, chapter=chapters.get(1)))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "✗" not in result.stdout
+    assert '✓ The home page says "Hello World!" in a heading.' in result.stdout
+
+
+def test_check_names_the_broken_behaviour(tmp_path, check):
+    """`workbook check` on a folder with one behaviour broken names it and says the rest hold."""
+    mine = mistake_folder(tmp_path, ("main.py", "Hello World!", "Hello, World"), chapter=chapters.get(1))
+    result = check(1, mine)
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    failed = [line for line in lines if line.startswith("✗")]
+    assert failed == ['✗ The home page says "Hello World!" in a heading.',
+                      '✗ Chromium shows the heading "Hello World!" on the home page.']
+    assert "✓ DevConfig turns debug on; ProdConfig does not." in lines
+    assert any(line.endswith("behaviours hold; 2 to fix") for line in lines)

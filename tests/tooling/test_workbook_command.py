@@ -1,20 +1,12 @@
 """The `workbook` command, as a learner or an instructor uses it."""
 import os
-import shutil
-import subprocess
 import sys
 import tomllib
 import urllib.request
-from pathlib import Path
 
 from workbook import chapters, cli
 
 ROOT = chapters.ROOT
-
-
-def workbook(*args, **kwargs):
-    return subprocess.run([sys.executable, "-m", "workbook.cli", *args], cwd=ROOT,
-                          capture_output=True, text=True, **kwargs)
 
 
 def test_list_names_every_chapter_and_its_sections(capsys):
@@ -26,7 +18,7 @@ def test_list_names_every_chapter_and_its_sections(capsys):
         assert f"book sections: {' · '.join(chapter.sections)}" in out
 
 
-def test_unknown_chapter_is_one_line():
+def test_unknown_chapter_is_one_line(workbook):
     """An unknown chapter number exits non-zero with one line naming the valid chapters."""
     result = workbook("diff", "1", "99")
     assert result.returncode == 2
@@ -58,7 +50,7 @@ def test_diff_stat_and_paths_narrow_the_diff(capsys):
     assert files and all("/webapp/templates/" in line for line in files)
 
 
-def test_flask_works_on_the_database_run_serves(tmp_path):
+def test_flask_works_on_the_database_run_serves(tmp_path, workbook):
     """`workbook flask 6 …` runs the chapter's own commands on `workbook run 6`'s database; before
     `db upgrade` a command says so in one line."""
     env = {**os.environ, "WORKBOOK_DATA": str(tmp_path)}
@@ -70,35 +62,6 @@ def test_flask_works_on_the_database_run_serves(tmp_path):
     done = workbook("flask", "6", "add-role", "alice", "poster", env=env)
     assert done.returncode == 0 and done.stdout == "alice has the roles: default, poster\n"
     assert (tmp_path / "ch06_security.db").exists()
-
-
-def copy_of(chapter: chapters.Chapter, dest: Path) -> Path:
-    shutil.copytree(chapter.path, dest, ignore=cli.IGNORED)
-    return dest
-
-
-def test_check_passes_a_faithful_copy(tmp_path):
-    """`workbook check 1 DIR` on a copy of the snapshot: every behaviour holds, exit 0."""
-    mine = copy_of(chapters.get(1), tmp_path / "mine")
-    result = workbook("check", "1", str(mine))
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "✗" not in result.stdout
-    assert '✓ The home page says "Hello World!" in a heading.' in result.stdout
-
-
-def test_check_names_the_broken_behaviour(tmp_path):
-    """`workbook check` on a folder with one behaviour broken names it and says the rest hold."""
-    mine = copy_of(chapters.get(1), tmp_path / "mine")
-    main = mine / "main.py"
-    main.write_text(main.read_text().replace("Hello World!", "Hello, World"))
-    result = workbook("check", "1", str(mine))
-    assert result.returncode == 1
-    lines = result.stdout.splitlines()
-    failed = [line for line in lines if line.startswith("✗")]
-    assert failed == ['✗ The home page says "Hello World!" in a heading.',
-                      '✗ Chromium shows the heading "Hello World!" on the home page.']
-    assert "✓ DevConfig turns debug on; ProdConfig does not." in lines
-    assert any(line.endswith("behaviours hold; 2 to fix") for line in lines)
 
 
 def test_run_serves_the_chapter(tmp_path, serve_command):

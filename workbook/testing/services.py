@@ -24,15 +24,30 @@ def pytest_configure(config):
         "markers", "services: needs PostgreSQL, MariaDB or Redis (skips on a laptop without them, fails in CI)")
 
 
-@pytest.fixture(params=["sqlite",
-                        pytest.param("postgresql", marks=pytest.mark.services),
-                        pytest.param("mariadb", marks=pytest.mark.services)])
-def any_database_url(request, tmp_path):
-    """A fresh, empty database on SQLite, PostgreSQL (psycopg) or MariaDB (PyMySQL), dropped after."""
+def on(*services: str) -> list:
+    """Fixture params: SQLite, and each server, marked as needing it."""
+    return ["sqlite", *(pytest.param(service, marks=pytest.mark.services) for service in services)]
+
+
+def fresh_url(request, tmp_path):
+    """A fresh, empty database of the kind `request.param` names (see `on`), dropped after."""
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'any.db'}"
+        yield f"sqlite:///{tmp_path / 'fresh.db'}"
         return
     yield from fresh_database(request.param)
+
+
+@pytest.fixture(params=on("postgresql", "mariadb"))
+def any_database_url(request, tmp_path):
+    """A fresh, empty database on SQLite, PostgreSQL (psycopg) or MariaDB (PyMySQL), dropped after."""
+    yield from fresh_url(request, tmp_path)
+
+
+@pytest.fixture(params=on("postgresql"))
+def sqlite_or_postgresql_url(request, tmp_path):
+    """A fresh, empty database on SQLite, then on PostgreSQL: where the two differ (NUL characters,
+    integer ranges, concurrent writers), a test runs on both."""
+    yield from fresh_url(request, tmp_path)
 
 
 def fresh_database(service: str):
