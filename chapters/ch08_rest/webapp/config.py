@@ -56,8 +56,6 @@ class Config(object):
     RESTX_ERROR_404_HELP = False
     RESTX_MASK_SWAGGER = False
     SWAGGER_UI_DOC_EXPANSION = 'list'  # Swagger UI opens with every operation listed
-    # No request body is larger than this (a post's text is at most 100,000 characters): 413.
-    MAX_CONTENT_LENGTH = 1024 * 1024
 
 
 class ProdConfig(Config):
