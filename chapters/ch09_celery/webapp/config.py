@@ -14,10 +14,13 @@ EMBEDDED_RESULTS = 'db+sqlite:///' + os.path.join(INSTANCE, 'celery-results.sqli
 
 def celery_settings(broker, results):
     """Celery's settings, lowercase, under the one CELERY key (Flask's docs, "Background Tasks with
-    Celery"). CELERY_BROKER_URL and CELERY_RESULT_BACKEND in the environment take precedence."""
+    Celery"). CELERY_BROKER_URL, CELERY_RESULT_BACKEND and CELERY_TASK_DEFAULT_QUEUE in the
+    environment take precedence."""
     return {
         'broker_url': os.environ.get('CELERY_BROKER_URL', broker),
         'result_backend': os.environ.get('CELERY_RESULT_BACKEND', results),
+        # Where tasks wait: name a queue per app when several apps share one broker.
+        'task_default_queue': os.environ.get('CELERY_TASK_DEFAULT_QUEUE', 'celery'),
         'include': ['webapp.tasks'],
         'task_ignore_result': False,
         # A task reports STARTED when a worker begins it (Celery reports only PENDING until done

@@ -1,0 +1,158 @@
+"""A real Celery worker (and beat) for a chapter's code, and a real SMTP server on 127.0.0.1 that keeps
+what it receives: shared by the task suites, the notebooks, `workbook run` and the benchmark.
+
+Standard library at import time; aiosmtpd is imported when a mail server starts.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from pathlib import Path
+
+from workbook import live
+
+RABBITMQ_URL = os.environ.get("WORKBOOK_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672//")
+REDIS_RESULTS_URL = os.environ.get("WORKBOOK_REDIS_URL", "redis://127.0.0.1:6379") + "/0"
+
+
+def embedded_broker(folder: Path) -> dict[str, str]:
+    """The environment that puts a chapter's Celery on the embedded broker, in `folder`: kombu's
+    SQLAlchemy transport and the database result backend, one SQLite file each."""
+    return {"CELERY_BROKER_URL": f"sqla+sqlite:///{folder / 'celery-broker.sqlite'}",
+            "CELERY_RESULT_BACKEND": f"db+sqlite:///{folder / 'celery-results.sqlite'}"}
+
+
+def rabbitmq_broker() -> dict[str, str]:
+    """RabbitMQ for the tasks, Redis for the results (what the chapter's production config uses).
+
+    Unavailable, in one line, when either does not answer."""
+    import socket
+    from urllib.parse import urlsplit
+
+    for name, url in (("RabbitMQ", RABBITMQ_URL), ("Redis", REDIS_RESULTS_URL)):
+        parts = urlsplit(url)
+        try:
+            socket.create_connection((parts.hostname, parts.port), timeout=2).close()
+        except OSError as error:
+            raise live.Unavailable(f"no {name} at {parts.hostname}:{parts.port}: {error}") from None
+    return {"CELERY_BROKER_URL": RABBITMQ_URL, "CELERY_RESULT_BACKEND": REDIS_RESULTS_URL}
+
+
+def own_queue() -> dict[str, str]:
+    """The environment that gives one test (or one notebook) a queue of its own: workers of parallel
+    runs on one RabbitMQ never take each other's tasks."""
+    return {"CELERY_TASK_DEFAULT_QUEUE": f"workbook-{uuid.uuid4().hex[:12]}"}
+
+
+@dataclass
+class Worker:
+    """A `celery -A celery_runner worker` process; its output is in `log`."""
+    process: subprocess.Popen
+    log: Path
+    argv: list[str] = field(default_factory=list)
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def kill(self) -> None:
+        """SIGKILL: the worker (and its pool) die at once, as in a power cut."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+    def stop(self, timeout: float = 20) -> None:
+        """Ctrl-C: a warm shutdown, then SIGKILL if it is still there after `timeout` seconds."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGINT)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+def celery_command(*args: str) -> list[str]:
+    """`celery ARGS`, with the Python that runs the workbook (its venv's Celery)."""
+    return [sys.executable, "-m", "celery", *args]
+
+
+def start_worker(code: Path, env: dict[str, str], log: Path, *, pool: str = "solo",
+                 concurrency: int = 1, timeout: float = 30) -> Worker:
+    """Start a worker for the chapter in `code` with `env` (broker, queue, database, mail server…),
+    and return once it is ready to take tasks."""
+    argv = celery_command("-A", "celery_runner", "worker", "--loglevel=INFO", f"--pool={pool}",
+                          f"--concurrency={concurrency}", "--without-gossip", "--without-mingle",
+                          f"--hostname=workbook-{uuid.uuid4().hex[:8]}@%h")
+    with open(log, "ab") as out:
+        process = subprocess.Popen(argv, cwd=code, env={**env, "C_FORCE_ROOT": "1"}, stdout=out,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+    worker = Worker(process, log, argv)
+    deadline = time.monotonic() + timeout
+    while " ready." not in worker.output():
+        if process.poll() is not None or time.monotonic() > deadline:
+            worker.kill()
+            raise RuntimeError(f"the worker did not start:\n{worker.output()[-3000:]}")
+        time.sleep(0.1)
+    return worker
+
+
+@contextmanager
+def worker_running(code: Path, env: dict[str, str], log: Path, **options):
+    """A worker for the duration of a `with` block, stopped (warm) after it."""
+    worker = start_worker(code, env, log, **options)
+    try:
+        yield worker
+    finally:
+        worker.stop()
+
+
+# --------------------------------------------------------------------------- mail
+
+
+@dataclass
+class Mailbox:
+    """What the local SMTP server received: each message whole, parsed."""
+    host: str
+    port: int
+    messages: list = field(default_factory=list)
+
+    def wait_for(self, count: int, timeout: float = 30) -> list:
+        """The messages, once there are at least `count` (AssertionError after `timeout` seconds)."""
+        deadline = time.monotonic() + timeout
+        while len(self.messages) < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{len(self.messages)} mails arrived, not {count}")
+            time.sleep(0.05)
+        return list(self.messages)
+
+
+@contextmanager
+def smtp_server(port: int | None = None, folder: Path | None = None):
+    """A real SMTP server on 127.0.0.1 (aiosmtpd): yields its Mailbox. `folder`: also write each
+    mail there as an .eml file, for a person to open."""
+    from aiosmtpd.controller import Controller
+
+    mailbox = Mailbox("127.0.0.1", port or live.free_port())
+
+    class Keep:
+        async def handle_DATA(self, server, session, envelope):
+            message = message_from_bytes(envelope.content, policy=policy.default)
+            mailbox.messages.append(message)
+            if folder is not None:
+                folder.mkdir(parents=True, exist_ok=True)
+                name = f"{time.strftime('%Y%m%d-%H%M%S')}-{len(mailbox.messages):04d}.eml"
+                (folder / name).write_bytes(envelope.content)
+            return "250 Message accepted for delivery"
+
+    controller = Controller(Keep(), hostname=mailbox.host, port=mailbox.port)
+    controller.start()
+    try:
+        yield mailbox
+    finally:
+        controller.stop()
