@@ -10,7 +10,7 @@ from flask_login import AnonymousUserMixin, UserMixin
 from flask_sqlalchemy import SQLAlchemy
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import event, func, inspect, select
-from sqlalchemy.orm import Session, object_session, validates
+from sqlalchemy.orm import object_session, validates
 
 from webapp.extensions import bcrypt
 
@@ -301,6 +301,7 @@ def as_utc(moment):
 # A reminder is scheduled once it is committed, not when it is inserted: scheduled at insert time
 # (the book's after_insert), a worker could look for it before the row exists, or the transaction
 # could roll back and leave a task for a reminder that never was. Only ids go to the task.
+# (Listening on db.session: only this app's sessions, not every SQLAlchemy session of the process.)
 @event.listens_for(Reminder, 'after_insert')
 @event.listens_for(Reminder, 'after_update')
 def note_reminder_to_schedule(mapper, connection, reminder):
@@ -309,7 +310,7 @@ def note_reminder_to_schedule(mapper, connection, reminder):
             reminder.date
 
 
-@event.listens_for(Session, 'after_commit')
+@event.listens_for(db.session, 'after_commit')
 def schedule_reminders(session):
     due = session.info.pop('reminders_to_schedule', None)
     if due:
@@ -319,6 +320,6 @@ def schedule_reminders(session):
             schedule_remind(pk, date)
 
 
-@event.listens_for(Session, 'after_rollback')
+@event.listens_for(db.session, 'after_rollback')
 def forget_reminders(session):
     session.info.pop('reminders_to_schedule', None)
