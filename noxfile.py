@@ -35,6 +35,10 @@ def environment(session):
     """The one environment every session runs in: the pinned lock and the workbook command."""
     session.install("-r", LOCK)
     session.install("--no-deps", "-e", ".")
+    # jsonschema, which Flask-RESTX imports (chapter 8 on), builds an IRI grammar with Lark at import
+    # when rfc3987-syntax is installed (jupyterlab's jsonschema[format-nongpl] brings it): 2.7 s of CPU
+    # in every process that imports a chapter's app. Nothing here checks the "iri" format.
+    session.run("uv", "pip", "uninstall", "rfc3987-syntax", external=True)
 
 
 def pytest(session, *args):
