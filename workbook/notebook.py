@@ -57,6 +57,11 @@ def _chapter() -> chapters.Chapter:
     return _selected
 
 
+def chapter_folder() -> Path:
+    """The selected chapter's code: where its `flask` and `celery` commands run."""
+    return _chapter().path
+
+
 def flask(*args: str, database: str | None = None) -> int | None:
     """Run `flask --app <chapter> ARGS…` in the chapter's folder, as a reader would in a terminal.
 
