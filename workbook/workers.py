@@ -82,6 +82,23 @@ def celery_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "celery", *args]
 
 
+def start_celery(argv: list[str], code: Path, env: dict[str, str], log: Path, ready: str,
+                 timeout: float) -> Worker:
+    """Start a Celery command in `code` with `env`, its output in `log`; return once the output
+    shows `ready` (RuntimeError, with the output, if it ends or takes more than `timeout` s)."""
+    with open(log, "ab") as out:
+        process = subprocess.Popen(argv, cwd=code, env={**env, "C_FORCE_ROOT": "1"}, stdout=out,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+    started = Worker(process, log, argv)
+    deadline = time.monotonic() + timeout
+    while ready not in started.output():
+        if process.poll() is not None or time.monotonic() > deadline:
+            started.kill()
+            raise RuntimeError(f"{' '.join(argv)} did not start:\n{started.output()[-3000:]}")
+        time.sleep(0.1)
+    return started
+
+
 def start_worker(code: Path, env: dict[str, str], log: Path, *, pool: str = "solo",
                  concurrency: int = 1, timeout: float = 30,
                  launcher: list[str] | None = None) -> Worker:
@@ -91,17 +108,16 @@ def start_worker(code: Path, env: dict[str, str], log: Path, *, pool: str = "sol
     argv = [*(launcher or celery_command()), "-A", "celery_runner", "worker", "--loglevel=INFO",
             f"--pool={pool}", f"--concurrency={concurrency}", "--without-gossip", "--without-mingle",
             f"--hostname=workbook-{uuid.uuid4().hex[:8]}@%h"]
-    with open(log, "ab") as out:
-        process = subprocess.Popen(argv, cwd=code, env={**env, "C_FORCE_ROOT": "1"}, stdout=out,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
-    worker = Worker(process, log, argv)
-    deadline = time.monotonic() + timeout
-    while " ready." not in worker.output():
-        if process.poll() is not None or time.monotonic() > deadline:
-            worker.kill()
-            raise RuntimeError(f"the worker did not start:\n{worker.output()[-3000:]}")
-        time.sleep(0.1)
-    return worker
+    return start_celery(argv, code, env, log, " ready.", timeout)
+
+
+def start_beat(code: Path, env: dict[str, str], log: Path, schedule: Path, *, timeout: float = 30,
+               launcher: list[str] | None = None) -> Worker:
+    """Start `celery -A celery_runner beat` for the chapter in `code`, keeping its state (when each
+    entry last ran) in `schedule`; return once it has started."""
+    argv = [*(launcher or celery_command()), "-A", "celery_runner", "beat", "--loglevel=INFO",
+            f"--schedule={schedule}"]
+    return start_celery(argv, code, env, log, "beat: Starting...", timeout)
 
 
 def stop_all(workers: list[Worker], timeout: float = 20) -> None:

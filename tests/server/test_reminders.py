@@ -85,6 +85,25 @@ def test_digest_of_a_week_without_posts_sends_nothing(rabbitmq, mailbox):
     assert mailbox.messages == []
 
 
+def test_beat_sends_the_weekly_digest_when_it_is_due(rabbitmq, mailbox, celery_workers, tmp_path):
+    """`celery -A celery_runner beat`, whose schedule file says the digest last went out eight days ago, sends it at once, and it is mailed."""
+    from celery.beat import PersistentScheduler
+
+    post = rabbitmq.models.Post("Posted this week")
+    post.publish_date, post.text = utc_in(0), "Fresh"
+    rabbitmq.add(post)
+    schedule = tmp_path / "celerybeat-schedule"
+    state = PersistentScheduler(app=rabbitmq.app.extensions["celery"], schedule_filename=str(schedule))
+    state.schedule["weekly-digest"].last_run_at = state.app.now() - datetime.timedelta(days=8)
+    state.sync()
+    state.close()
+    beat = celery_workers.beat(rabbitmq.env, schedule)
+    [mail] = mailbox.wait_for(1, timeout=TIMEOUT)
+    assert mail["Subject"] == "Weekly Digest: 1 posts"
+    assert "Sending due task weekly-digest (webapp.tasks.digest)" in beat.output()
+    beat.stop()
+
+
 def test_mail_server_not_ready_at_first_retries_then_delivers_once(rabbitmq, mailbox, sent):
     """The mail server refuses the first two tries: `remind` goes to RETRY, then the mail is delivered, once."""
     mailbox.refuse(2)

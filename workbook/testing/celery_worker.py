@@ -100,6 +100,16 @@ class Workers:
         self.started.append(worker)
         return worker
 
+    def beat(self, env: dict[str, str], schedule: Path) -> workers.Worker:
+        """`celery -A celery_runner beat` on `env`, its state in `schedule`; stopped with the workers."""
+        from workbook import workers
+
+        log = self.folder / f"beat-{len(self.started) + 1:02d}.log"
+        beat = workers.start_beat(self.code, env, log, schedule, timeout=60,
+                                  launcher=measured_launcher(self.config, "celery"))
+        self.started.append(beat)
+        return beat
+
     def stop_all(self) -> None:
         """Stop every worker still running, and remove the RabbitMQ queues (they would outlive the run)."""
         from kombu import Connection
