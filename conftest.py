@@ -12,4 +12,5 @@ pytest_plugins = [
     "workbook.testing.accounts",  # auth: log in and out through the forms (chapter 6 on)
     "workbook.testing.services",  # PostgreSQL and MariaDB; skip on a laptop, fail in CI
     "workbook.testing.servers",  # live_server, serve_command, Chromium
+    "workbook.testing.celery_worker",  # real Celery workers on RabbitMQ or the embedded broker, mailbox
 ]

@@ -82,24 +82,55 @@ def celery_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "celery", *args]
 
 
-def start_worker(code: Path, env: dict[str, str], log: Path, *, pool: str = "solo",
-                 concurrency: int = 1, timeout: float = 30) -> Worker:
-    """Start a worker for the chapter in `code` with `env` (broker, queue, database, mail server…),
-    and return once it is ready to take tasks."""
-    argv = celery_command("-A", "celery_runner", "worker", "--loglevel=INFO", f"--pool={pool}",
-                          f"--concurrency={concurrency}", "--without-gossip", "--without-mingle",
-                          f"--hostname=workbook-{uuid.uuid4().hex[:8]}@%h")
+def start_celery(argv: list[str], code: Path, env: dict[str, str], log: Path, ready: str,
+                 timeout: float) -> Worker:
+    """Start a Celery command in `code` with `env`, its output in `log`; return once the output
+    shows `ready` (RuntimeError, with the output, if it ends or takes more than `timeout` s)."""
     with open(log, "ab") as out:
         process = subprocess.Popen(argv, cwd=code, env={**env, "C_FORCE_ROOT": "1"}, stdout=out,
                                    stderr=subprocess.STDOUT, start_new_session=True)
-    worker = Worker(process, log, argv)
+    started = Worker(process, log, argv)
     deadline = time.monotonic() + timeout
-    while " ready." not in worker.output():
+    while ready not in started.output():
         if process.poll() is not None or time.monotonic() > deadline:
-            worker.kill()
-            raise RuntimeError(f"the worker did not start:\n{worker.output()[-3000:]}")
+            started.kill()
+            raise RuntimeError(f"{' '.join(argv)} did not start:\n{started.output()[-3000:]}")
         time.sleep(0.1)
-    return worker
+    return started
+
+
+def start_worker(code: Path, env: dict[str, str], log: Path, *, pool: str = "solo",
+                 concurrency: int = 1, timeout: float = 30,
+                 launcher: list[str] | None = None) -> Worker:
+    """Start a worker for the chapter in `code` with `env` (broker, queue, database, mail server…),
+    and return once it is ready to take tasks. `launcher`: what runs `-m celery` (default: this
+    Python; the suites put coverage in front of it)."""
+    argv = [*(launcher or celery_command()), "-A", "celery_runner", "worker", "--loglevel=INFO",
+            f"--pool={pool}", f"--concurrency={concurrency}", "--without-gossip", "--without-mingle",
+            f"--hostname=workbook-{uuid.uuid4().hex[:8]}@%h"]
+    return start_celery(argv, code, env, log, " ready.", timeout)
+
+
+def start_beat(code: Path, env: dict[str, str], log: Path, schedule: Path, *, timeout: float = 30,
+               launcher: list[str] | None = None) -> Worker:
+    """Start `celery -A celery_runner beat` for the chapter in `code`, keeping its state (when each
+    entry last ran) in `schedule`; return once it has started."""
+    argv = [*(launcher or celery_command()), "-A", "celery_runner", "beat", "--loglevel=INFO",
+            f"--schedule={schedule}"]
+    return start_celery(argv, code, env, log, "beat: Starting...", timeout)
+
+
+def stop_all(workers: list[Worker], timeout: float = 20) -> None:
+    """Stop several workers warm, side by side (each takes a second or two), SIGKILL what remains."""
+    running = [worker for worker in workers if worker.process.poll() is None]
+    for worker in running:
+        os.killpg(worker.process.pid, signal.SIGINT)
+    deadline = time.monotonic() + timeout
+    for worker in running:
+        try:
+            worker.process.wait(max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            worker.kill()
 
 
 @contextmanager
@@ -117,10 +148,18 @@ def worker_running(code: Path, env: dict[str, str], log: Path, **options):
 
 @dataclass
 class Mailbox:
-    """What the local SMTP server received: each message whole, parsed."""
+    """What the local SMTP server received: each message whole, parsed. The server can also be
+    taken down and brought back (`down`, `up`), refuse the next mails (`refuse`), or hold each new
+    mail before accepting it (`hold`, `release`): the faults a task that mails must survive."""
     host: str
     port: int
     messages: list = field(default_factory=list)
+    refused: int = 0  # mails refused so far (see `refuse`)
+    held: int = 0  # mails that have reached the hold (see `hold`)
+    _refusing: int = 0
+    _holding: bool = False
+    _controller: object = None
+    _start: object = None
 
     def wait_for(self, count: int, timeout: float = 30) -> list:
         """The messages, once there are at least `count` (AssertionError after `timeout` seconds)."""
@@ -131,16 +170,74 @@ class Mailbox:
             time.sleep(0.05)
         return list(self.messages)
 
+    def down(self) -> None:
+        """Stop listening: a client's connection is refused, as with no mail server at all."""
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    def up(self) -> None:
+        """Listen again, on the same port."""
+        if self._controller is None:
+            self._controller = self._start()
+
+    def refuse(self, count: int) -> None:
+        """Answer the next `count` mails "451 try again later" (a server that is not ready)."""
+        self._refusing = count
+
+    def hold(self) -> None:
+        """Keep each new mail's connection waiting, before the server accepts the mail, until
+        `release`: `held` counts the mails waiting (or that waited). Nothing is lost by holding: a
+        client that gives up (or dies) meanwhile has sent nothing that counts."""
+        self._holding = True
+
+    def wait_held(self, count: int = 1, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while self.held < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{self.held} mails reached the hold, not {count}")
+            time.sleep(0.05)
+
+    def release(self) -> None:
+        self._holding = False
+
+    def reset(self) -> None:
+        """Up, accepting, holding nothing, and empty: as new."""
+        self.release()
+        self._refusing = 0
+        self.up()
+        self.messages.clear()
+        self.refused = self.held = 0
+
 
 @contextmanager
 def smtp_server(port: int | None = None, folder: Path | None = None):
     """A real SMTP server on 127.0.0.1 (aiosmtpd): yields its Mailbox. `folder`: also write each
     mail there as an .eml file, for a person to open."""
+    import asyncio
+
     from aiosmtpd.controller import Controller
 
     mailbox = Mailbox("127.0.0.1", port or live.free_port())
 
     class Keep:
+        async def handle_MAIL(self, server, session, envelope, address, mail_options):
+            if mailbox._refusing > 0:
+                mailbox._refusing -= 1
+                mailbox.refused += 1
+                return "451 4.3.0 Not ready: try again later"
+            envelope.mail_from = address
+            envelope.mail_options.extend(mail_options)
+            return "250 OK"
+
+        async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+            if mailbox._holding:
+                mailbox.held += 1
+                while mailbox._holding:
+                    await asyncio.sleep(0.05)
+            envelope.rcpt_tos.append(address)
+            return "250 OK"
+
         async def handle_DATA(self, server, session, envelope):
             message = message_from_bytes(envelope.content, policy=policy.default)
             mailbox.messages.append(message)
@@ -150,9 +247,15 @@ def smtp_server(port: int | None = None, folder: Path | None = None):
                 (folder / name).write_bytes(envelope.content)
             return "250 Message accepted for delivery"
 
-    controller = Controller(Keep(), hostname=mailbox.host, port=mailbox.port)
-    controller.start()
+    def start():
+        controller = Controller(Keep(), hostname=mailbox.host, port=mailbox.port)
+        controller.start()
+        return controller
+
+    mailbox._start = start
+    mailbox.up()
     try:
         yield mailbox
     finally:
-        controller.stop()
+        mailbox.release()
+        mailbox.down()

@@ -1,4 +1,6 @@
 """The chapter's Flask-Migrate scripts build the schema the models describe, on all three databases."""
+import datetime
+import importlib
 import os
 import subprocess
 
@@ -110,3 +112,21 @@ def test_flask_db_upgrade_creates_the_database(chapter, chapter_code, tmp_path):
         assert "post_tags" in sa.inspect(engine).get_table_names()
     finally:
         engine.dispose()
+
+
+@pytest.mark.chapters(since=9)
+def test_reminders_are_stored_after_upgrade(migrated, chapter):
+    """After `flask db upgrade`, a reminder (longest address, long text, its date to the second) is stored and read back the same."""
+    app, step = migrated
+    step("upgrade", "head")
+    models = importlib.import_module(chapter.models)
+    address = "a" * 64 + "@" + ".".join(["b" * 62] + ["b" * 61] * 2) + ".cc"  # 254 characters, the longest there is
+    date = datetime.datetime(2030, 12, 24, 9, 0, 59)
+    with app.app_context():
+        db = app.extensions["sqlalchemy"]
+        db.session.add(models.Reminder(email=address, text="ü" * 10_000, date=date))
+        db.session.commit()
+        db.session.expunge_all()
+        again = db.session.scalars(sa.select(models.Reminder)).one()
+        assert (again.email, again.text, again.date) == (address, "ü" * 10_000, date)
+        db.session.remove()

@@ -2,11 +2,14 @@
 chapter's floor fails (a run narrowed with -k, -m or paths is measured but not held to it).
 
 With pytest-xdist (`-n 2`, as nox runs the chapters), each worker measures what it runs and saves its
-data; the controller combines them and holds the whole to the floor.
+data; the controller combines them and holds the whole to the floor. A process a test starts that runs
+the chapter's code (a Celery worker) is measured too: `measured_launcher` puts coverage in front of it,
+saving beside the rest.
 """
 from __future__ import annotations
 
 import io
+import sys
 import tempfile
 from pathlib import Path
 
@@ -35,15 +38,19 @@ def distributing(config) -> bool:
             and getattr(config.option, "dist", "no") != "no")
 
 
+def not_measured(code: Path) -> list[str]:
+    """What is not the chapter's app: its migrations, its own tests (chapter 12), a checkout's copy
+    of the workbook and its suites."""
+    return [str(code / part) for part in ("migrations/*", "tests/*", "conftest.py", "workbook/*",
+                                          "workbook_tests/*")]
+
+
 def new_measure(code: Path, data_file: str | None = None, suffix: str | None = None):
     import coverage
 
     measure = coverage.Coverage(
         data_file=data_file, data_suffix=suffix, branch=True, source=[str(code)], config_file=False,
-        # What is not the chapter's app: its migrations, its own tests (chapter 12), a checkout's
-        # copy of the workbook and its suites.
-        omit=[str(code / part) for part in ("migrations/*", "tests/*", "conftest.py", "workbook/*",
-                                            "workbook_tests/*")],
+        omit=not_measured(code),
     )
     measure.exclude(r"if __name__ == .__main__.:")
     return measure
@@ -53,16 +60,33 @@ def new_measure(code: Path, data_file: str | None = None, suffix: str | None = N
 def pytest_configure(config):
     if not measuring(config):
         return
-    if distributing(config):
+    if not hasattr(config, "workerinput"):  # the process that reports: the data come here
         config.stash[DATA_DIR] = tempfile.TemporaryDirectory(prefix="workbook-coverage-")
+    if distributing(config):
         return
-    data_file = suffix = None
-    if hasattr(config, "workerinput"):  # an xdist worker: its data go to the controller's folder
-        data_file = str(Path(config.workerinput["workbook_coverage"]) / "all")
-        suffix = config.workerinput["workerid"]
-    measure = new_measure(config.stash[CODE], data_file, suffix)
+    suffix = config.workerinput["workerid"] if hasattr(config, "workerinput") else "main"
+    measure = new_measure(config.stash[CODE], data_file(config), suffix)
     measure.start()
     config.stash[MEASURE] = measure
+
+
+def data_file(config) -> str:
+    """Where this process's measurements go (an xdist worker's: the controller's folder); the
+    reporting process combines every `all.*` file there."""
+    folder = (config.workerinput["workbook_coverage"] if hasattr(config, "workerinput")
+              else config.stash[DATA_DIR].name)
+    return str(Path(folder) / "all")
+
+
+def measured_launcher(config, module: str) -> list[str]:
+    """The command that runs `python -m module` in a subprocess started in the chapter's folder,
+    measured like the tests' own process when coverage is on (workbook.testing.measured; saved when
+    it exits normally: stop it warm, not with SIGKILL)."""
+    if not measuring(config):
+        return [sys.executable, "-m", module]
+    code = config.stash[CODE]
+    return [sys.executable, "-m", "workbook.testing.measured", data_file(config), str(code),
+            ",".join(not_measured(code)), config.stash[CHAPTER].flask_app, module]
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -84,14 +108,11 @@ def pytest_sessionfinish(session, exitstatus):
     measure = config.stash.get(MEASURE, None)
     if measure is not None:
         measure.stop()
-        if hasattr(config, "workerinput"):
-            measure.save()  # the controller reports
-            return
-    elif DATA_DIR in config.stash:
-        measure = new_measure(config.stash[CODE], str(Path(config.stash[DATA_DIR].name) / "all"))
-        measure.combine([config.stash[DATA_DIR].name])
-    else:
-        return
+        measure.save()
+    if hasattr(config, "workerinput") or DATA_DIR not in config.stash:
+        return  # an xdist worker (the controller reports), or nothing measured
+    measure = new_measure(config.stash[CODE], data_file(config))
+    measure.combine([config.stash[DATA_DIR].name])
     report = io.StringIO()
     try:
         percent = measure.report(file=report, show_missing=True, skip_covered=True, precision=1)
