@@ -102,6 +102,16 @@ def start_worker(code: Path, env: dict[str, str], log: Path, *, pool: str = "sol
     return worker
 
 
+def start_beat(code: Path, env: dict[str, str], log: Path, schedule: Path) -> Worker:
+    """Start `celery -A celery_runner beat` for the chapter in `code`, keeping when each entry last
+    ran in `schedule`; its output goes to `log`. (Beat only sends tasks: nothing to wait for.)"""
+    argv = celery_command("-A", "celery_runner", "beat", "--loglevel=INFO", f"--schedule={schedule}")
+    with open(log, "ab") as out:
+        process = subprocess.Popen(argv, cwd=code, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+    return Worker(process, log, argv)
+
+
 @contextmanager
 def worker_running(code: Path, env: dict[str, str], log: Path, **options):
     """A worker for the duration of a `with` block, stopped (warm) after it."""
@@ -133,9 +143,10 @@ class Mailbox:
 
 
 @contextmanager
-def smtp_server(port: int | None = None, folder: Path | None = None):
+def smtp_server(port: int | None = None, folder: Path | None = None, on_mail=None):
     """A real SMTP server on 127.0.0.1 (aiosmtpd): yields its Mailbox. `folder`: also write each
-    mail there as an .eml file, for a person to open."""
+    mail there as an .eml file, for a person to open. `on_mail(message, path)`: called with each
+    mail as it arrives, and its .eml file (None without a folder)."""
     from aiosmtpd.controller import Controller
 
     mailbox = Mailbox("127.0.0.1", port or live.free_port())
@@ -144,10 +155,13 @@ def smtp_server(port: int | None = None, folder: Path | None = None):
         async def handle_DATA(self, server, session, envelope):
             message = message_from_bytes(envelope.content, policy=policy.default)
             mailbox.messages.append(message)
+            path = None
             if folder is not None:
                 folder.mkdir(parents=True, exist_ok=True)
-                name = f"{time.strftime('%Y%m%d-%H%M%S')}-{len(mailbox.messages):04d}.eml"
-                (folder / name).write_bytes(envelope.content)
+                path = folder / f"{time.strftime('%Y%m%d-%H%M%S')}-{len(mailbox.messages):04d}.eml"
+                path.write_bytes(envelope.content)
+            if on_mail is not None:
+                on_mail(message, path)
             return "250 Message accepted for delivery"
 
     controller = Controller(Keep(), hostname=mailbox.host, port=mailbox.port)
