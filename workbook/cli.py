@@ -177,6 +177,20 @@ def imported_packages(sources: list[str]) -> set[str]:
     return {name.lower().replace("_", "-") for name in names}
 
 
+def notebook_code(chapter: chapters.Chapter) -> list[str]:
+    """The code cells of the chapter's notebook that are Python (not a `%magic` or a `!command`)."""
+    cells = json.loads(chapter.notebook.read_text())["cells"]
+    code = []
+    for cell in cells:
+        if cell["cell_type"] == "code":
+            try:
+                ast.parse(source := "".join(cell["source"]))
+            except SyntaxError:
+                continue
+            code.append(source)
+    return code
+
+
 def imports_workers(sources: list[str]) -> bool:
     """Whether any of these sources imports workbook.workers (a Celery worker, a mail server)."""
     for source in sources:
@@ -190,17 +204,18 @@ def imports_workers(sources: list[str]) -> bool:
 
 
 def requirements(chapter: chapters.Chapter, test_sources: list[str] = ()) -> str:
+    """The checkout's requirements.txt; `test_sources`: the code of its tests and of its notebook."""
     pins = read_lock()
-    # The tools every checkout needs, and any other pinned package its tests import (chapter 8's
-    # schemathesis, say), or workbook.workers imports when they or the plugins use it (aiosmtpd);
-    # the chapter's own packages come from its requirements above.
+    # The tools every checkout needs, and any other pinned package its tests or notebook import
+    # (chapter 8's schemathesis, say), or workbook.workers imports when they or the plugins use it
+    # (aiosmtpd); the chapter's own packages come from its requirements above.
     plugins = [path.read_text() for path in (ROOT / "workbook" / "testing").glob("*.py")]
     scanned = [*test_sources]
     if imports_workers([*test_sources, *plugins]):
         scanned.append((ROOT / "workbook" / "workers.py").read_text())
-    own = (chapter.path / "requirements.txt").read_text().lower()
-    extra = sorted(name for name in imported_packages(scanned) - set(TEST_TOOLS)
-                   if name in pins and f"{name}==" not in own)
+    own = {line.split("==")[0].split("[")[0].strip().lower()
+           for line in (chapter.path / "requirements.txt").read_text().splitlines() if "==" in line}
+    extra = sorted(name for name in imported_packages(scanned) - set(TEST_TOOLS) - own if name in pins)
     tools = "\n".join(f"{name}=={pins[name]}" for name in (*TEST_TOOLS, *extra))
     return (
         f"# Chapter {chapter.number}'s own requirements\n"
@@ -255,7 +270,7 @@ def checkout(chapter: chapters.Chapter, dest: Path) -> None:
         copied.append(only_tests((ROOT / test).read_text(), names))
         copy.write_text(copied[-1])
     (dest / "pytest.ini").write_text(pytest_ini(chapter))
-    (dest / "requirements.txt").write_text(requirements(chapter, copied))
+    (dest / "requirements.txt").write_text(requirements(chapter, [*copied, *notebook_code(chapter)]))
     shutil.copy2(ROOT / "requirements" / "lock.txt", dest / "constraints.txt")
     readme = dest / "README.md"
     readme.write_text(readme.read_text() + CHECKOUT_README.format(
