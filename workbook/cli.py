@@ -13,7 +13,7 @@ import tempfile
 import tomllib
 from pathlib import Path
 
-from workbook import chapters
+from workbook import chapters, supervise, workers
 
 ROOT = chapters.ROOT
 # What is never part of a chapter: caches, local databases, the instance folder.
@@ -177,13 +177,45 @@ def imported_packages(sources: list[str]) -> set[str]:
     return {name.lower().replace("_", "-") for name in names}
 
 
+def notebook_code(chapter: chapters.Chapter) -> list[str]:
+    """The code cells of the chapter's notebook that are Python (not a `%magic` or a `!command`)."""
+    cells = json.loads(chapter.notebook.read_text())["cells"]
+    code = []
+    for cell in cells:
+        if cell["cell_type"] == "code":
+            try:
+                ast.parse(source := "".join(cell["source"]))
+            except SyntaxError:
+                continue
+            code.append(source)
+    return code
+
+
+def imports_workers(sources: list[str]) -> bool:
+    """Whether any of these sources imports workbook.workers (a Celery worker, a mail server)."""
+    for source in sources:
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.Import) and any(a.name == "workbook.workers" for a in node.names):
+                return True
+            if isinstance(node, ast.ImportFrom) and (node.module == "workbook.workers" or (
+                    node.module == "workbook" and any(a.name == "workers" for a in node.names))):
+                return True
+    return False
+
+
 def requirements(chapter: chapters.Chapter, test_sources: list[str] = ()) -> str:
+    """The checkout's requirements.txt; `test_sources`: the code of its tests and of its notebook."""
     pins = read_lock()
-    # The tools every checkout needs, and any other pinned package its tests import (chapter 8's
-    # schemathesis, say); the chapter's own packages come from its requirements above.
-    own = (chapter.path / "requirements.txt").read_text().lower()
-    extra = sorted(name for name in imported_packages(test_sources) - set(TEST_TOOLS)
-                   if name in pins and f"{name}==" not in own)
+    # The tools every checkout needs, and any other pinned package its tests or notebook import
+    # (chapter 8's schemathesis, say), or workbook.workers imports when they or the plugins use it
+    # (aiosmtpd); the chapter's own packages come from its requirements above.
+    plugins = [path.read_text() for path in (ROOT / "workbook" / "testing").glob("*.py")]
+    scanned = [*test_sources]
+    if imports_workers([*test_sources, *plugins]):
+        scanned.append((ROOT / "workbook" / "workers.py").read_text())
+    own = {line.split("==")[0].split("[")[0].strip().lower()
+           for line in (chapter.path / "requirements.txt").read_text().splitlines() if "==" in line}
+    extra = sorted(name for name in imported_packages(scanned) - set(TEST_TOOLS) - own if name in pins)
     tools = "\n".join(f"{name}=={pins[name]}" for name in (*TEST_TOOLS, *extra))
     return (
         f"# Chapter {chapter.number}'s own requirements\n"
@@ -225,7 +257,9 @@ def checkout(chapter: chapters.Chapter, dest: Path) -> None:
     shutil.copy2(ROOT / "notebooks" / "sanitize.cfg", dest / "sanitize.cfg")
     shutil.copy2(ROOT / "conftest.py", dest / "conftest.py")
     (dest / "workbook").mkdir()
-    for name in ("__init__.py", "chapters.py", "chapters.toml", "notebook.py", "live.py"):
+    # (workers.py: a real Celery worker and mail server, for the suites and notebooks that need them.)
+    for name in ("__init__.py", "chapters.py", "chapters.toml", "notebook.py", "live.py",
+                 "workers.py"):
         shutil.copy2(ROOT / "workbook" / name, dest / "workbook" / name)
     shutil.copytree(ROOT / "workbook" / "testing", dest / "workbook" / "testing", ignore=IGNORED)
     (dest / "workbook" / "checkout.toml").write_text(f"chapter = {json.dumps(chapter.number or chapter.name)}\n")
@@ -236,7 +270,7 @@ def checkout(chapter: chapters.Chapter, dest: Path) -> None:
         copied.append(only_tests((ROOT / test).read_text(), names))
         copy.write_text(copied[-1])
     (dest / "pytest.ini").write_text(pytest_ini(chapter))
-    (dest / "requirements.txt").write_text(requirements(chapter, copied))
+    (dest / "requirements.txt").write_text(requirements(chapter, [*copied, *notebook_code(chapter)]))
     shutil.copy2(ROOT / "requirements" / "lock.txt", dest / "constraints.txt")
     readme = dest / "README.md"
     readme.write_text(readme.read_text() + CHECKOUT_README.format(
@@ -260,16 +294,35 @@ def cmd_checkout(args) -> int:
 # --------------------------------------------------------------------------- run
 
 
-def run_database(chapter: chapters.Chapter) -> Path:
-    """The SQLite file `workbook run N` serves and `workbook flask N` works on."""
+def data_folder() -> Path:
+    """Where `workbook run` keeps what it makes: `.workbook/` (WORKBOOK_DATA names another folder)."""
     data = Path(os.environ.get("WORKBOOK_DATA", ROOT / ".workbook"))
     data.mkdir(parents=True, exist_ok=True)
-    return data / f"{chapter.name}.db"
+    return data
+
+
+def run_database(chapter: chapters.Chapter) -> Path:
+    """The SQLite file `workbook run N` serves and `workbook flask N` works on."""
+    return data_folder() / f"{chapter.name}.db"
+
+
+def celery_folder(chapter: chapters.Chapter) -> Path | None:
+    """Where `workbook run N` keeps a chapter's Celery files (the embedded broker, the results, beat's
+    schedule, the logs), beside its database; None for a chapter without Celery."""
+    if not (chapter.path / "celery_runner.py").exists():
+        return None
+    folder = data_folder() / f"{chapter.name}-celery"
+    folder.mkdir(exist_ok=True)
+    return folder
 
 
 def flask_env(chapter: chapters.Chapter, database: Path) -> dict[str, str]:
-    return {**os.environ, "FLASK_APP": chapter.flask_app, "WEBAPP_ENV": "dev",
-            "DATABASE_URL": f"sqlite:///{database}"}
+    env = {**os.environ, "FLASK_APP": chapter.flask_app, "WEBAPP_ENV": "dev",
+           "DATABASE_URL": f"sqlite:///{database}"}
+    celery = celery_folder(chapter)
+    if celery is not None:  # the embedded broker, unless CELERY_BROKER_URL… name another
+        env = {**workers.embedded_broker(celery), **env}
+    return env
 
 
 def has_command(chapter: chapters.Chapter, env: dict[str, str], name: str) -> bool:
@@ -301,10 +354,47 @@ def cmd_run(args) -> int:
     if has_command(chapter, env, "add-role"):
         print(f"  a user who may write posts: `{me} add-user alice` then `{me} add-role alice poster`",
               flush=True)
-    print(f"{chapter.label} ({chapter.title}) on http://127.0.0.1:{args.port}/", flush=True)
+    serve = [*flask, "run", "--host", "127.0.0.1", "--port", str(args.port)]
+    site = f"{chapter.label} ({chapter.title}) on http://127.0.0.1:{args.port}/"
+    if celery_folder(chapter) is not None:
+        return run_with_celery(chapter, env, serve, site)
+    print(site, flush=True)
     # The server replaces this process, so Ctrl-C and signals reach it directly.
     os.chdir(chapter.path)
-    os.execve(sys.executable, [*flask, "run", "--host", "127.0.0.1", "--port", str(args.port)], env)
+    os.execve(sys.executable, serve, env)
+
+
+def run_with_celery(chapter: chapters.Chapter, env: dict[str, str], serve: list[str], site: str) -> int:
+    """The web app, a Celery worker and beat on the embedded broker, and a mail server that prints
+    what it receives, started together; Ctrl-C, SIGTERM or any of them ending stops them all."""
+    folder = celery_folder(chapter)
+    mail = folder.parent / f"{chapter.name}-mail"
+
+    def show(message, path):
+        print(f"mail to {message['To']}: {message['Subject']} ({path})", flush=True)
+
+    with workers.smtp_server(folder=mail, on_mail=show) as mailbox, supervise.Group() as group:
+        env = {**env, "MAIL_SERVER": mailbox.host, "MAIL_PORT": str(mailbox.port)}
+        web = subprocess.Popen(serve, cwd=chapter.path, env=env, start_new_session=True)
+        group.add("the web app", web)
+        beat = workers.start_beat(chapter.path, env, folder / "beat.log", folder / "celerybeat-schedule")
+        group.add("beat", beat.process, beat.log)
+        print(f"starting a Celery worker and beat on the embedded broker in {folder}…", flush=True)
+        try:
+            # (Two minutes: a worker starts in seconds, unless the machine is very busy.)
+            worker = workers.start_worker(chapter.path, env, folder / "worker.log", timeout=120)
+        except RuntimeError as error:
+            print(f"workbook: {str(error).splitlines()[0]}, its log ends: "
+                  f"{supervise.last_line(folder / 'worker.log')}", flush=True)
+            return 1
+        group.add("the worker", worker.process, worker.log)
+        me = f"workbook flask {chapter.number or chapter.name}"
+        print(f"{site}\n"
+              f"  a worker and beat: their logs are {worker.log} and {beat.log}\n"
+              f"  mail sent to {mailbox.host}:{mailbox.port} is printed here and kept in {mail}\n"
+              f"  a reminder, mailed at once: `{me} add-reminder you@example.com now \"hello\"`\n"
+              "Ctrl-C stops them all", flush=True)
+        return group.wait()
 
 
 def cmd_notebook(args) -> int:

@@ -211,9 +211,10 @@ class Mailbox:
 
 
 @contextmanager
-def smtp_server(port: int | None = None, folder: Path | None = None):
+def smtp_server(port: int | None = None, folder: Path | None = None, on_mail=None):
     """A real SMTP server on 127.0.0.1 (aiosmtpd): yields its Mailbox. `folder`: also write each
-    mail there as an .eml file, for a person to open."""
+    mail there as an .eml file, for a person to open. `on_mail(message, path)`: called with each
+    mail as it arrives, and its .eml file (None without a folder)."""
     import asyncio
 
     from aiosmtpd.controller import Controller
@@ -241,10 +242,13 @@ def smtp_server(port: int | None = None, folder: Path | None = None):
         async def handle_DATA(self, server, session, envelope):
             message = message_from_bytes(envelope.content, policy=policy.default)
             mailbox.messages.append(message)
+            path = None
             if folder is not None:
                 folder.mkdir(parents=True, exist_ok=True)
-                name = f"{time.strftime('%Y%m%d-%H%M%S')}-{len(mailbox.messages):04d}.eml"
-                (folder / name).write_bytes(envelope.content)
+                path = folder / f"{time.strftime('%Y%m%d-%H%M%S')}-{len(mailbox.messages):04d}.eml"
+                path.write_bytes(envelope.content)
+            if on_mail is not None:
+                on_mail(message, path)
             return "250 Message accepted for delivery"
 
     def start():

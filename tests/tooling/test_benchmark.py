@@ -1,17 +1,24 @@
-"""benchmarks/home_page.py: it asks for wrk when wrk is missing, and its table gives the ratios.
+"""The benchmarks: home_page.py asks for wrk when wrk is missing, and its table gives the ratios;
+tasks.py measures both Celery brokers in one run.
 
-The benchmark itself is not run here, not even with --quick: it seeds databases and starts gunicorn
-once per database and size, which takes 15 to 40 seconds on a 2-core machine; `python
+The home-page benchmark itself is not run here, not even with --quick: it seeds databases and starts
+gunicorn once per database and size, which takes 15 to 40 seconds on a 2-core machine; `python
 benchmarks/home_page.py --quick --posts 50 --databases sqlite` is the smoke test to run by hand.
+The task benchmark's --quick (20 tasks, two workers started) is run.
 """
 import importlib.util
 import re
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from workbook import live, workers
+from workbook.testing.services import need
+
 SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "home_page.py"
+TASKS = SCRIPT.parent / "tasks.py"
 
 
 @pytest.fixture
@@ -61,3 +68,21 @@ def test_the_api_list_gets_rows_of_its_own(benchmark):
     lines = table.splitlines()[1:]
     assert [line.split()[2] for line in lines] == ["/api/post", "/api/post", "/blog/", "/blog/"]
     assert re.search(r"sqlite\s+10000\s+/api/post\s+4000\s+760\s+19\.0%\s+95%\s+2", lines[1])
+
+
+def test_the_task_benchmark_prints_both_brokers_rates_and_their_ratio():
+    """`benchmarks/tasks.py --quick` sends multiply tasks through RabbitMQ+Redis and through the
+    embedded broker, a real worker each, shows its progress, and prints tasks per second side by side
+    with their ratio."""
+    try:
+        workers.rabbitmq_broker()
+    except live.Unavailable as missing:
+        need(str(missing))
+    done = subprocess.run([sys.executable, str(TASKS), "--quick"], capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    out = done.stdout
+    assert "RabbitMQ + Redis: 20/20 results" in out and "embedded (SQLite): 20/20 results" in out
+    assert re.search(r"^RabbitMQ \+ Redis\s+\d+\.\d$", out, re.M)
+    assert re.search(r"^embedded \(SQLite\)\s+\d+\.\d$", out, re.M)
+    assert re.search(r"^RabbitMQ \+ Redis / embedded: \d+\.\d×$", out, re.M)

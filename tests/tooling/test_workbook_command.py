@@ -75,6 +75,14 @@ def test_run_serves_the_chapter(tmp_path, serve_command):
     assert (tmp_path / "ch02_models.db").exists()
 
 
+def test_a_checkout_whose_tests_use_the_workers_installs_what_they_import():
+    """When a checkout's tests import workbook.workers (copied into every checkout), its requirements
+    hold what that module imports: aiosmtpd, the mail server."""
+    assert "\naiosmtpd==" in cli.requirements(chapters.get(9), ["from workbook import workers\n"])
+    assert cli.imports_workers(["import workbook.workers as w\n"])
+    assert not cli.imports_workers(["from workbook import live\n"])
+
+
 def test_chapter_requirements_match_the_lock():
     """Each chapter's requirements.txt pins the versions of the workbook's lock."""
     lock = cli.read_lock()
