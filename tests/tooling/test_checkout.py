@@ -82,8 +82,9 @@ def test_checkout_installs_and_passes_on_its_own(number, tmp_path, workbook):
     # bulk of its suite and the same code its nox session runs on the same pinned packages (collected
     # above): what a checkout could lack shows in a server, Chromium or the notebook kernel.
     narrow = [] if number == 2 else ["-m", "not route"]
-    # On both cores, as the README's second command says (the first, serial, runs the same tests).
-    tests = subprocess.run([*pytest, *narrow, "-n", "2", "--dist", "loadfile"], cwd=dest,
+    # In parallel, as the README's second command says (the first, serial, runs the same tests); four
+    # processes, as nox runs a chapter: while one waits on a kernel or a Celery worker, others run.
+    tests = subprocess.run([*pytest, *narrow, "-n", "4", "--dist", "loadfile"], cwd=dest,
                            capture_output=True, text=True, env=env)
     assert tests.returncode == 0, tests.stdout[-3000:] + tests.stderr[-2000:]
     assert "passed" in tests.stdout.splitlines()[-1]

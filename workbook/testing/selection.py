@@ -19,6 +19,7 @@ from workbook import chapters
 os.environ.setdefault("JUPYTER_PLATFORM_DIRS", "1")
 
 KINDS = ("unit", "route", "server", "ui")
+WAITING_FIRST = {"notebook": 0, "server": 1, "ui": 2}
 # Where the workbook's own suites live: tests/ in the repository; in a standalone checkout, tests/ is
 # the chapter's own (chapter 12 has the book's tests) and the workbook's suites sit beside it.
 SUITES = chapters.ROOT / ("workbook_tests" if chapters.in_checkout() else "tests")
@@ -142,6 +143,10 @@ def pytest_collection_modifyitems(session, config, items):
             item.user_properties.append(("case", callspec.id))
     if drop:
         config.hook.pytest_deselected(items=drop)
+    # The kinds that wait (on a kernel, a Celery worker, a server, a browser) first: xdist hands out
+    # files in this order, and a long wait started last would leave the other workers idle at the end.
+    if chapter is not None and hasattr(config, "workerinput"):  # unsorted in a serial run's report
+        keep.sort(key=lambda item: WAITING_FIRST.get(kind_of(item), len(WAITING_FIRST)))
     items[:] = keep
 
 
