@@ -13,7 +13,7 @@ import nox
 
 ROOT = Path(__file__).parent
 sys.path.insert(0, str(ROOT))
-from workbook.chapters import CHAPTERS  # noqa: E402  (standard library only)
+from workbook.chapters import CHAPTERS, get  # noqa: E402  (standard library only)
 
 nox.options.default_venv_backend = "uv"  # installs from uv's cache: a new environment in seconds
 nox.options.reuse_venv = "yes"
@@ -21,11 +21,10 @@ nox.options.error_on_missing_interpreters = True
 
 LOCK = "requirements/lock.txt"
 ENVIRONMENT = ROOT / ".nox" / "environment"
-# Each chapter's suites run in four pytest-xdist workers on the CI machine's two cores: a worker that
-# waits on a notebook kernel, a Celery worker, a server or a browser leaves its core to the others
-# (chapter 9: 81 s with four, 107 s with two). A test file stays on one worker, so a notebook's cells
-# share one kernel.
-PARALLEL = ["--numprocesses", "4", "--dist", "loadfile"]
+# Each chapter's suites run in pytest-xdist workers, as many as chapters.toml's test_processes says
+# (two: one per core of the CI machine; chapter 9's, which wait on Celery workers, four: 81 s, not 107).
+# A test file stays on one worker, so a notebook's cells share one kernel.
+PARALLEL = ["--dist", "loadfile"]
 
 # Python writes no bytecode cache when this is set, and every process (each pytest worker, notebook
 # kernel and `flask` subprocess) would compile every module it imports again from source.
@@ -52,7 +51,7 @@ def pytest(session, *args):
 @nox.parametrize("name", [c.name for c in CHAPTERS], ids=[c.name for c in CHAPTERS])
 def chapter(session, name):
     """A chapter's unit, route, server, UI and notebook suites, with its coverage floor."""
-    pytest(session, "--chapter", name, *PARALLEL)
+    pytest(session, "--chapter", name, "--numprocesses", str(get(name).test_processes), *PARALLEL)
 
 
 @nox.session(venv_backend="none", requires=["environment"])

@@ -33,6 +33,7 @@ class Chapter:
     home: str  # the endpoint of the home page
     sections: tuple[str, ...]
     coverage_floor: int
+    test_processes: int = 2
 
     @property
     def name(self) -> str:
