@@ -91,11 +91,11 @@ class Workers:
                 "MAIL_SERVER": self.smtp.host, "MAIL_PORT": str(self.smtp.port),
                 "REMINDER_RETRY_DELAY": RETRY_DELAY}
 
-    def start(self, env: dict[str, str]) -> workers.Worker:
+    def start(self, env: dict[str, str], pool: str = "solo") -> workers.Worker:
         from workbook import workers
 
         log = self.folder / f"worker-{len(self.started) + 1:02d}.log"
-        worker = workers.start_worker(self.code, env, log, timeout=60,
+        worker = workers.start_worker(self.code, env, log, pool=pool, timeout=60,
                                       launcher=measured_launcher(self.config, "celery"))
         self.started.append(worker)
         return worker
@@ -227,11 +227,12 @@ def rabbitmq_env(celery_workers) -> dict[str, str]:
 
 @pytest.fixture
 def start_worker(celery_workers):
-    """Start a worker of the test's own: `start_worker(env)`; stopped after the test if still running."""
+    """Start a worker of the test's own: `start_worker(env, pool="solo")`; stopped after the test if
+    still running."""
     mine = []
 
-    def start(env: dict[str, str]) -> workers.Worker:
-        mine.append(celery_workers.start(env))
+    def start(env: dict[str, str], pool: str = "solo") -> workers.Worker:
+        mine.append(celery_workers.start(env, pool))
         return mine[-1]
 
     yield start
