@@ -160,14 +160,35 @@ def activate(folder: Path) -> None:
         sys.meta_path.insert(0, _GUARD)
 
 
-def load_app(chapter: Chapter, config: str = "TestConfig"):
-    """The chapter's app, imported afresh: the module's app, or the factory called with `config`."""
-    forget_chapter_modules()
+def load_app(chapter: Chapter, config: str = "TestConfig", fresh: bool = False):
+    """The chapter's app: the module's app, or a new one from the factory called with `config`.
+
+    A chapter whose module is its app (chapters 1-4) is imported afresh each time: the app is built
+    at import. A factory's modules are imported once per process, as a server imports them, and each
+    app is built by a new call of the factory (cookiecutter-flask's tests do the same); only the
+    configuration module is read again, since its classes read the environment (DATABASE_URL…) when
+    it is imported. Importing the whole chapter again for each test cost 40% of the CPU of its unit and
+    route suites. `fresh=True` imports everything afresh, for a test that needs module state of its
+    own (a new import of extensions.py: Authlib keeps each provider's client for the process).
+    """
     module, _, attribute = chapter.app.partition(":")
+    if fresh or not _factory_imported(chapter, module, attribute):
+        forget_chapter_modules()
+    else:
+        sys.modules.pop(chapter.config, None)
     target = getattr(importlib.import_module(module), attribute)
     if hasattr(target, "wsgi_app"):  # already an app (chapters 1-4 configure it themselves)
         return target
     return target(f"{chapter.config}.{config}")
+
+
+def _factory_imported(chapter: Chapter, module: str, attribute: str) -> bool:
+    """Whether the chapter's app module is imported, from this chapter, and holds a factory."""
+    imported = sys.modules.get(module)
+    if imported is None or not str(getattr(imported, "__file__", "")).startswith(str(chapter.path)):
+        return False
+    target = getattr(imported, attribute, None)
+    return target is not None and not hasattr(target, "wsgi_app")
 
 
 def files(folder: Path) -> dict[str, Path]:

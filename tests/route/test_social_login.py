@@ -14,7 +14,9 @@ def social_app(make_app, database_url, provider, monkeypatch):
     """The chapter's app with both social logins pointed at the local provider."""
     for name, value in {**provider.oidc_settings(), **provider.facebook_settings()}.items():
         monkeypatch.setenv(name, value)
-    app = make_app(database_url)
+    # Authlib keeps each provider's client, with its addresses, for the process (extensions.py): this
+    # test's provider gets a fresh import of the chapter.
+    app = make_app(database_url, fresh=True)
     with app.app_context():
         app.extensions["sqlalchemy"].create_all()
         yield app

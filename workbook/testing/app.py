@@ -44,12 +44,13 @@ def database_url(tmp_path):
 
 @pytest.fixture
 def make_app(chapter, monkeypatch, compiled_templates):
-    """Build the chapter's app (testing on) against a database URL, the way its own code reads it."""
+    """Build the chapter's app (testing on) against a database URL, the way its own code reads it
+    (`fresh=True`: the chapter's modules imported afresh, see chapters.load_app)."""
     built = []
 
-    def make(url: str, config: str = "TestConfig"):
+    def make(url: str, config: str = "TestConfig", fresh: bool = False):
         monkeypatch.setenv("DATABASE_URL", url)
-        app = chapters.load_app(chapter, config)
+        app = chapters.load_app(chapter, config, fresh)
         app.config.update(TESTING=True)
         app.jinja_env.bytecode_cache = compiled_templates
         built.append(app)

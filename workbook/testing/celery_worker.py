@@ -26,8 +26,8 @@ from workbook.testing.coverage_floor import measured_launcher
 from workbook.testing.services import need
 
 def pytest_configure(config):
-    # The harness imports the chapter afresh for each app it builds (chapters.load_app), and each
-    # import of webapp/tasks.py declares its shared tasks again; the next Celery app to be finalized
+    # The harness imports the chapter afresh at times (chapters.load_app: the first app, a test that
+    # asks for fresh modules), and each import of webapp/tasks.py declares its shared tasks again; the next Celery app to be finalized
     # finds two callables under one name. A worker imports the module once: the warning is about the
     # harness, not the chapter (the test process only sends tasks by name; the worker runs them).
     config.addinivalue_line(
