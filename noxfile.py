@@ -3,10 +3,13 @@
     nox                                   # every chapter, then the tooling
     nox -s "chapter(ch02_models)"         # one chapter
     nox -s tooling                        # the `workbook` command's own tests
+    nox -s report                         # the table of the last run: tests, coverage, seconds
     nox -- -m ui                          # arguments after -- go to pytest
 """
+import json
 import os
 import sys
+import time
 from pathlib import Path
 
 import nox
@@ -42,20 +45,54 @@ def environment(session):
     session.run("uv", "pip", "uninstall", "rfc3987-syntax", external=True)
 
 
-def pytest(session, *args):
+# Each chapter session's figures (tests, branch coverage, seconds), for `report` at the end of a run.
+RESULTS = ROOT / ".nox" / "results"
+
+
+def pytest(session, *args, result: str | None = None):
+    """Run the suites; `result`: the name under which to keep the run's figures, with its seconds."""
+    started = time.monotonic()
     session.run(str(ENVIRONMENT / "bin" / "python"), "-m", "pytest", *args, *session.posargs,
-                external=True)
+                external=True, env={"WORKBOOK_RESULTS": str(RESULTS)} if result else {})
+    if result:
+        figures = RESULTS / f"{result}.json"
+        kept = json.loads(figures.read_text()) if figures.exists() else {"chapter": result}
+        figures.parent.mkdir(parents=True, exist_ok=True)
+        figures.write_text(json.dumps({**kept, "seconds": round(time.monotonic() - started)}))
 
 
 @nox.session(venv_backend="none", requires=["environment"])
 @nox.parametrize("name", [c.name for c in CHAPTERS], ids=[c.name for c in CHAPTERS])
 def chapter(session, name):
     """A chapter's unit, route, server, UI and notebook suites, with its coverage floor."""
-    pytest(session, "--chapter", name, "--numprocesses", str(get(name).test_processes), *PARALLEL)
+    (RESULTS / f"{name}.json").unlink(missing_ok=True)
+    pytest(session, "--chapter", name, "--numprocesses", str(get(name).test_processes), *PARALLEL,
+           result=name)
 
 
 @nox.session(venv_backend="none", requires=["environment"])
 def tooling(session):
     """The workbook command: list, checkout, diff, run, check, and the chapter list."""
     # worksteal: the checkout tests take minutes, the rest seconds; an idle worker takes over waiting ones.
-    pytest(session, "--tooling", "--numprocesses", "auto", "--maxprocesses", "4", "--dist", "worksteal")
+    (RESULTS / "tooling.json").unlink(missing_ok=True)
+    pytest(session, "--tooling", "--numprocesses", "auto", "--maxprocesses", "4", "--dist", "worksteal",
+           result="tooling")
+
+
+@nox.session(venv_backend="none")
+def report(session):
+    """The table of the last run of each session: tests, branch coverage against its floor, seconds."""
+    rows = ["| session | tests | branch coverage (floor) | seconds |", "|---|---:|---:|---:|"]
+    total = 0
+    for name in [c.name for c in CHAPTERS] + ["tooling"]:
+        figures = RESULTS / f"{name}.json"
+        if not figures.exists():
+            rows.append(f"| {name} | not run | | |")
+            continue
+        result = json.loads(figures.read_text())
+        total += result.get("seconds", 0)
+        coverage = f"{result['coverage']:.1f}% ({result['floor']}%)" if "coverage" in result else ""
+        rows.append(f"| {result['chapter']} | {result.get('tests', '')} | {coverage} | "
+                    f"{result.get('seconds', '')} |")
+    rows.append(f"| all | | | {total} |")
+    print("\n".join(rows))

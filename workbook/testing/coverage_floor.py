@@ -9,6 +9,8 @@ saving beside the rest.
 from __future__ import annotations
 
 import io
+import json
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -18,6 +20,7 @@ import pytest
 from workbook.testing.selection import CHAPTER, CODE
 
 MEASURE = pytest.StashKey[object]()
+PERCENT = pytest.StashKey[float]()
 DATA_DIR = pytest.StashKey[tempfile.TemporaryDirectory]()
 SUMMARY = pytest.StashKey[str]()
 
@@ -121,6 +124,8 @@ def pytest_sessionfinish(session, exitstatus):
         return
     chapter = config.stash[CHAPTER]
     floor = chapter.coverage_floor
+    if whole_run(config):
+        config.stash[PERCENT] = percent
     lines = [report.getvalue().rstrip(),
              f"branch coverage of {chapter.label}: {percent:.1f}% (floor {floor}%)"]
     if not whole_run(config):
@@ -142,3 +147,19 @@ def pytest_terminal_summary(terminalreporter, config):
     if text:
         terminalreporter.write_sep("-", "chapter coverage")
         terminalreporter.write_line(text)
+    record_result(terminalreporter, config)
+
+
+def record_result(terminalreporter, config):
+    """With WORKBOOK_RESULTS naming a folder (nox sets it), a whole run leaves its figures there for
+    the table at the end of a full run (`nox -s report`): tests passed, branch coverage, its floor."""
+    folder = os.environ.get("WORKBOOK_RESULTS")
+    chapter = config.stash.get(CHAPTER, None)
+    if not folder or (chapter is not None and PERCENT not in config.stash):
+        return
+    result = {"chapter": "tooling", "tests": len(terminalreporter.stats.get("passed", ()))}
+    if chapter is not None:
+        result.update(chapter=chapter.label, coverage=round(config.stash[PERCENT], 1),
+                      floor=chapter.coverage_floor)
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    (Path(folder) / f"{chapter.name if chapter else 'tooling'}.json").write_text(json.dumps(result))
