@@ -49,11 +49,13 @@ def environment(session):
 RESULTS = ROOT / ".nox" / "results"
 
 
-def pytest(session, *args, result: str | None = None):
-    """Run the suites; `result`: the name under which to keep the run's figures, with its seconds."""
+def pytest(session, *args, result: str | None = None, figures: bool = True):
+    """Run the suites; `result`: the name under which to keep the run's figures (`figures`: the ones
+    pytest writes, tests and coverage; not the tooling's, whose tests run chapters' suites of their
+    own), with its seconds."""
     started = time.monotonic()
     session.run(str(ENVIRONMENT / "bin" / "python"), "-m", "pytest", *args, *session.posargs,
-                external=True, env={"WORKBOOK_RESULTS": str(RESULTS)} if result else {})
+                external=True, env={"WORKBOOK_RESULTS": str(RESULTS)} if result and figures else {})
     if result:
         figures = RESULTS / f"{result}.json"
         kept = json.loads(figures.read_text()) if figures.exists() else {"chapter": result}
@@ -76,7 +78,7 @@ def tooling(session):
     # worksteal: the checkout tests take minutes, the rest seconds; an idle worker takes over waiting ones.
     (RESULTS / "tooling.json").unlink(missing_ok=True)
     pytest(session, "--tooling", "--numprocesses", "auto", "--maxprocesses", "4", "--dist", "worksteal",
-           result="tooling")
+           result="tooling", figures=False)
 
 
 @nox.session(venv_backend="none")

@@ -154,12 +154,10 @@ def record_result(terminalreporter, config):
     """With WORKBOOK_RESULTS naming a folder (nox sets it), a whole run leaves its figures there for
     the table at the end of a full run (`nox -s report`): tests passed, branch coverage, its floor."""
     folder = os.environ.get("WORKBOOK_RESULTS")
-    chapter = config.stash.get(CHAPTER, None)
-    if not folder or (chapter is not None and PERCENT not in config.stash):
+    if not folder or PERCENT not in config.stash:
         return
-    result = {"chapter": "tooling", "tests": len(terminalreporter.stats.get("passed", ()))}
-    if chapter is not None:
-        result.update(chapter=chapter.label, coverage=round(config.stash[PERCENT], 1),
-                      floor=chapter.coverage_floor)
+    chapter = config.stash[CHAPTER]
+    result = {"chapter": chapter.label, "tests": len(terminalreporter.stats.get("passed", ())),
+              "coverage": round(config.stash[PERCENT], 1), "floor": chapter.coverage_floor}
     Path(folder).mkdir(parents=True, exist_ok=True)
-    (Path(folder) / f"{chapter.name if chapter else 'tooling'}.json").write_text(json.dumps(result))
+    (Path(folder) / f"{chapter.name}.json").write_text(json.dumps(result))
