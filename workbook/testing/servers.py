@@ -14,6 +14,12 @@ from workbook import live
 from workbook.testing.services import need
 
 
+def pytest_addoption(parser):
+    parser.getgroup("workbook").addoption(
+        "--screenshots", action="store_true",
+        help="write the chapter's README screenshot again (tests/ui/test_readme_screenshot.py)")
+
+
 @pytest.fixture
 def live_server(app):
     """The app served by a real WSGI server thread on a free 127.0.0.1 port; yields its base URL."""
