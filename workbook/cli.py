@@ -244,6 +244,15 @@ The UI tests and the notebook's screenshots need Chromium and its chromedriver: 
 (`apt-get install chromium chromium-driver`), or a Chrome or Chromium that Selenium can drive on your
 platform (`WORKBOOK_CHROMIUM` and `WORKBOOK_CHROMEDRIVER` name another pair). The database tests use
 PostgreSQL and MariaDB on 127.0.0.1 when they are there and skip, saying why, when they are not.
+{slow_start}"""
+
+# JupyterLab brings jsonschema with rfc3987-syntax, and jsonschema then builds a grammar with Lark when
+# it is imported: Flask-RESTX imports it (chapter 8 on).
+SLOW_START = """
+One package JupyterLab brings, `rfc3987-syntax`, costs every process that imports Flask-RESTX (the
+app, `flask`, a test run, a Celery worker) over a second of CPU at start (1.1 s on an idle 2-core
+machine, more on a busy one), for a format nothing here checks. After the install,
+`pip uninstall rfc3987-syntax` removes it; the workbook's own runs do the same.
 """
 
 
@@ -273,8 +282,9 @@ def checkout(chapter: chapters.Chapter, dest: Path) -> None:
     (dest / "requirements.txt").write_text(requirements(chapter, [*copied, *notebook_code(chapter)]))
     shutil.copy2(ROOT / "requirements" / "lock.txt", dest / "constraints.txt")
     readme = dest / "README.md"
+    restx = "flask-restx" in (chapter.path / "requirements.txt").read_text().lower()
     readme.write_text(readme.read_text() + CHECKOUT_README.format(
-        number=chapter.number, notebook=chapter.notebook.name))
+        number=chapter.number, notebook=chapter.notebook.name, slow_start=SLOW_START if restx else ""))
     print(f"{chapter.label} ({chapter.title}) written to {dest}: "
           f"{len(tests)} test files; next: cd {dest} && pip install -r requirements.txt && python -m pytest")
 
