@@ -46,7 +46,7 @@ def environment(session):
 
 
 # Each chapter session's figures (tests, branch coverage, seconds), for `report` at the end of a run.
-RESULTS = ROOT / ".nox" / "results"
+RESULTS = Path(os.environ.get("WORKBOOK_RESULTS", ROOT / ".nox" / "results"))
 
 
 def pytest(session, *args, result: str | None = None, figures: bool = True):
