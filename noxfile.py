@@ -24,9 +24,8 @@ nox.options.error_on_missing_interpreters = True
 
 LOCK = "requirements/lock.txt"
 ENVIRONMENT = ROOT / ".nox" / "environment"
-# Each chapter's suites run in pytest-xdist workers, as many as chapters.toml's test_processes says
-# (two: one per core of the CI machine; chapter 9's, which wait on Celery workers, four: 81 s, not 107).
-# A test file stays on one worker, so a notebook's cells share one kernel.
+# Each chapter's suites run in as many pytest-xdist workers as chapters.toml's test_processes says; a
+# test file stays on one worker, so a notebook's cells share one kernel.
 PARALLEL = ["--dist", "loadfile"]
 
 # Python writes no bytecode cache when this is set, and every process (each pytest worker, notebook
@@ -57,10 +56,10 @@ def pytest(session, *args, result: str | None = None, figures: bool = True):
     session.run(str(ENVIRONMENT / "bin" / "python"), "-m", "pytest", *args, *session.posargs,
                 external=True, env={"WORKBOOK_RESULTS": str(RESULTS)} if result and figures else {})
     if result:
-        figures = RESULTS / f"{result}.json"
-        kept = json.loads(figures.read_text()) if figures.exists() else {"chapter": result}
-        figures.parent.mkdir(parents=True, exist_ok=True)
-        figures.write_text(json.dumps({**kept, "seconds": round(time.monotonic() - started)}))
+        kept = RESULTS / f"{result}.json"
+        written = json.loads(kept.read_text()) if kept.exists() else {"chapter": result}
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        kept.write_text(json.dumps({**written, "seconds": round(time.monotonic() - started)}))
 
 
 @nox.session(venv_backend="none", requires=["environment"])

@@ -173,6 +173,17 @@ def chromium(width: int = 1280, height: int = 900):
         raise Unavailable(f"{browser} did not start with {driver}: {reason}") from None
 
 
+def set_viewport(driver, width: int, height: int) -> None:
+    """Pin the page's viewport to `width`×`height` (None: Chromium's own again). --window-size is the
+    outer window; headless Chromium keeps part of it for (invisible) browser chrome, so the page would
+    get less than asked for."""
+    if width is None:
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+        return
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
+
+
 # --------------------------------------------------------------------------- the databases
 
 

@@ -250,20 +250,14 @@ def show_page(app, path: str = "/", width: int = 1000, height: int = 600, action
 
     from IPython.display import Image, display
 
-    def viewport(tall: int) -> None:
-        # --window-size is the outer window; headless Chromium keeps part of it for (invisible)
-        # browser chrome, so the page would get less than asked for. Pin the viewport instead.
-        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                               {"width": width, "height": tall, "deviceScaleFactor": 1, "mobile": False})
-
     try:
         with live.serving(app, quiet=True) as base:
-            viewport(height)
+            live.set_viewport(driver, width, height)
             driver.get(base + path)
             if actions is not None:
                 actions(driver, base)
             if full_page:
-                viewport(max(height, driver.execute_script(
+                live.set_viewport(driver, width, max(height, driver.execute_script(
                     "return document.documentElement.scrollHeight")))
             png = driver.get_screenshot_as_png()
             title = driver.title

@@ -41,8 +41,9 @@ def fresh_checkout(workbook, number, tmp_path):
     # chapter 9 suites' processes (a worker, gunicorn, the kernel) start late on a busy machine.
     subprocess.run([*uv, "pip", "install", "-q", "--compile-bytecode", "--python",
                     str(venv / "bin" / "python"), "-r", "requirements.txt"], cwd=dest, check=True)
-    # As nox's environment session does, for its reason: 2.7 s of CPU in each process that imports
-    # Flask-RESTX (chapter 9's suites start some thirty), for a format nothing here checks.
+    # As nox's environment session does, and the README of a checkout advises (workbook.cli.SLOW_START):
+    # over a second of CPU in each process that imports Flask-RESTX (chapter 9's suites start some
+    # thirty), for a format nothing here checks.
     subprocess.run([*uv, "pip", "uninstall", "-q", "--python", str(venv / "bin" / "python"),
                     "rfc3987-syntax"], check=True)
     env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}

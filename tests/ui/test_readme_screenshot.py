@@ -8,6 +8,8 @@ import struct
 
 import pytest
 
+from workbook import live
+
 pytestmark = pytest.mark.chapters(since=1)
 
 SCREENSHOT = "screenshot.png"
@@ -28,14 +30,12 @@ def test_readme_opens_with_a_screenshot_of_the_main_page(app, chapter, url_for, 
     if "seed" in app.cli.commands:
         result = app.test_cli_runner().invoke(args=["seed", "--posts", "30"])
         assert result.exit_code == 0, result.output
-    # The viewport itself, not the outer window: headless Chromium keeps part of a window for chrome.
-    chromium.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                             {"width": WIDTH, "height": HEIGHT, "deviceScaleFactor": 1, "mobile": False})
+    live.set_viewport(chromium, WIDTH, HEIGHT)
     try:
         chromium.get(live_server + url_for(chapter.home))
         taken = chromium.get_screenshot_as_png()
     finally:
-        chromium.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+        live.set_viewport(chromium, None, None)  # the session's browser, as the other tests expect it
     assert png_size(taken) == (WIDTH, HEIGHT)
 
     stored = chapter.path / SCREENSHOT
