@@ -1,0 +1,110 @@
+"""Every extension, made here without an app and bound to one in `create_app` with `init_app`.
+
+Views and models import what they need from this module; nothing here imports the app.
+"""
+import hmac
+
+from authlib.integrations.flask_client import OAuth
+from celery import Celery, Task
+from flask_bcrypt import Bcrypt
+from flask_bootstrap import Bootstrap5
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_principal import Permission, Principal, RoleNeed
+from flask_restx import Api
+
+bcrypt = Bcrypt()
+migrate = Migrate()
+bootstrap = Bootstrap5()
+
+login_manager = LoginManager()
+login_manager.login_view = "main.login"
+# "strong": a session whose browser or address changed is thrown away, remember-me cookie included.
+login_manager.session_protection = "strong"
+login_manager.login_message = "Please login to access this page"
+login_manager.login_message_category = "info"
+
+
+@login_manager.user_loader
+def load_user(userid):
+    from webapp.models import User, db
+
+    # The book's User.query.get(userid). The id comes back from the session or the remember-me
+    # cookie as User.get_id() made it, "<id>:<session token>": a cookie from before the user's last
+    # logout or password change names an old token and signs nobody in.
+    user_id, _, token = userid.partition(':')
+    try:
+        user = db.session.get(User, int(user_id))
+    except ValueError:
+        return None
+    if user is None or not hmac.compare_digest(token.encode(), user.session_token.encode()):
+        return None
+    return user
+
+
+# Rate limits on signing in and up (not in the book): the views say which (controllers/main.py), the
+# config how many and where the counts live (RATELIMIT_STORAGE_URI: Redis in production, so that
+# every worker process shares them). A client is its address; behind a proxy, see the README.
+limiter = Limiter(key_func=get_remote_address)
+
+principals = Principal()
+admin_permission = Permission(RoleNeed("admin"))
+poster_permission = Permission(RoleNeed("poster"))
+default_permission = Permission(RoleNeed("default"))
+
+# Social login through Authlib, in place of the book's Flask-OpenID and Flask-OAuth (both dead).
+# Each provider reads its settings from the app's config: OIDC_CLIENT_ID, OIDC_CLIENT_SECRET,
+# OIDC_SERVER_METADATA_URL; FACEBOOK_CLIENT_ID, FACEBOOK_CLIENT_SECRET (see config.py).
+# Authlib's registry serves one app at a time: the app `init_app` was last called with.
+oauth = OAuth()
+# Any OpenID Connect provider (Google, Microsoft, GitLab, Keycloak…): it describes itself at its
+# discovery URL, so the client needs nothing else.
+oauth.register(
+    "oidc",
+    client_kwargs={"scope": "openid email profile", "code_challenge_method": "S256"},
+)
+# Facebook speaks plain OAuth2: no discovery document and no ID token; the user comes from /me.
+# overwrite=True lets the config's FACEBOOK_*_URL settings replace these addresses.
+oauth.register(
+    "facebook",
+    overwrite=True,
+    authorize_url="https://www.facebook.com/dialog/oauth",
+    access_token_url="https://graph.facebook.com/oauth/access_token",
+    api_base_url="https://graph.facebook.com/",
+    client_kwargs={"scope": "email", "token_endpoint_auth_method": "client_secret_post"},
+)
+
+# The book's Flask-RESTful `Api`, from its kept fork Flask-RESTX: the same Resource, reqparse, fields
+# and marshal_with, and an OpenAPI (Swagger 2.0) description of every call, with Swagger UI at
+# /api/doc served from the package (no CDN). Bound to the `api` blueprint (controllers/rest).
+rest_api = Api(
+    title='My Blog API',
+    version='1.0',
+    description='Posts of the blog. Writing needs a token from POST /api/auth.',
+    doc='/doc',
+    authorizations={'token': {'type': 'apiKey', 'in': 'header', 'name': 'Authorization',
+                              'description': 'Bearer <the token from POST /api/auth>'}},
+    security='token',
+)
+
+
+def celery_init_app(app):
+    """The app's Celery (chapter 9), as Flask's docs make it: the settings under app.config['CELERY'],
+    and a task class that runs every task inside the app's context, so tasks use `db` and
+    `current_app` like a view does. Kept in app.extensions['celery'] (celery_runner.py finds it there).
+
+    The book's Flask-Celery-Helper and its `make_celery` did the same; the helper is long gone.
+    """
+    class FlaskTask(Task):
+        def __call__(self, *args, **kwargs):
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    celery_app = Celery(app.name, task_cls=FlaskTask)
+    celery_app.config_from_object(app.config['CELERY'])
+    # `@shared_task` tasks (webapp/tasks.py) and `.delay()` from a view or the shell use this one.
+    celery_app.set_default()
+    app.extensions['celery'] = celery_app
+    return celery_app
