@@ -8,6 +8,7 @@ from authlib.integrations.flask_client import OAuth
 from celery import Celery, Task
 from flask_bcrypt import Bcrypt
 from flask_bootstrap import Bootstrap5
+from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -18,6 +19,9 @@ from flask_restx import Api
 bcrypt = Bcrypt()
 migrate = Migrate()
 bootstrap = Bootstrap5()
+# Chapter 10: Flask-Caching (the book's Flask-Cache). CACHE_TYPE in config.py says where entries live;
+# webapp/caching.py, what may be cached and when it is thrown away.
+cache = Cache()
 
 login_manager = LoginManager()
 login_manager.login_view = "main.login"
