@@ -159,6 +159,21 @@ def test_a_flashed_message_is_shown_once_and_to_its_visitor_only(cache, make, vi
     assert "Thank you" not in text(writer.get(url))
 
 
+def test_a_message_waiting_for_a_visitor_is_shown_on_a_page_others_get_cached(cache, make, visitor,
+                                                                              url_for):
+    """A visitor with a flashed message waiting (set by their last request) sees it on the home
+    page that the cache holds for everyone else; the others still do not."""
+    make.post("Quiet", author="ann")
+    home = url_for("blog.home")
+    assert "Welcome back" not in text(visitor().get(home))
+    waiting = visitor()
+    with waiting.session_transaction() as session:
+        session["_flashes"] = [("info", "Welcome back")]
+    assert "Welcome back" in text(waiting.get(home))
+    assert "Welcome back" not in text(visitor().get(home))
+    assert "Welcome back" not in text(waiting.get(home))
+
+
 # --------------------------------------------------------------------------- 3. writes show at once
 
 
