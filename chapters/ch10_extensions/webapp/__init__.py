@@ -9,6 +9,7 @@ from flask_principal import RoleNeed, UserNeed, identity_loaded
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import inspect, select
 
+from webapp.caching import SharedPages
 from webapp.config import instance_secret_key
 from webapp.controllers.blog import blog_blueprint
 from webapp.controllers.main import main_blueprint
@@ -84,6 +85,8 @@ def create_app(object_name=None):
     limiter.init_app(app)
     principals.init_app(app)
     cache.init_app(app)
+    # Pages the same for every anonymous visitor go out from the cache before Flask runs (caching.py).
+    app.wsgi_app = SharedPages(app, app.wsgi_app)
     oauth.init_app(app)
     # The embedded broker's SQLite files live in the instance folder: it must exist.
     os.makedirs(app.instance_path, exist_ok=True)
