@@ -131,7 +131,8 @@ class SharedPages:
 
     A visitor who sends a cookie (a session: perhaps signed in, a message waiting, a CSRF token)
     always reaches the app. The answer is kept only when the view said so, it is a 200, and it sets
-    no cookie. Keyed, like every page, by the blog's version, read before the app queries anything.
+    no cookie. It is kept with the blog's version, read before the app queries anything, and served
+    only while that is still the version: both are read at once (one round trip to Redis).
     """
 
     def __init__(self, app, wsgi_app):
@@ -141,17 +142,17 @@ class SharedPages:
         if environ.get('REQUEST_METHOD') != 'GET' or environ.get('HTTP_COOKIE'):
             return self.wsgi_app(environ, start_response)
         backend = self.app.extensions['cache'][cache]
+        key = 'front{}{}'.format(environ.get('SCRIPT_NAME', ''), environ.get('PATH_INFO', ''))
         try:
-            key = 'front/{}{}{}'.format(blog_version(backend), environ.get('SCRIPT_NAME', ''),
-                                        environ.get('PATH_INFO', ''))
-            stored = backend.get(key)
+            version, stored = backend.get_many(VERSION_KEY, key)
+            if stored is not None and stored[0] == version:
+                _, status, headers, body = stored
+                start_response(status, list(headers))
+                return [body]
+            version = version or blog_version(backend)
         except Exception:
             log.exception('the cache did not answer: the app serves the page')
             return self.wsgi_app(environ, start_response)
-        if stored is not None:
-            status, headers, body = stored
-            start_response(status, list(headers))
-            return [body]
 
         answer = {}
 
@@ -168,7 +169,7 @@ class SharedPages:
         finally:
             getattr(chunks, 'close', lambda: None)()  # what the server would have done
         try:
-            backend.set(key, (answer['status'], answer['headers'], body), timeout=FRONT_TIMEOUT)
+            backend.set(key, (version, answer['status'], answer['headers'], body), timeout=FRONT_TIMEOUT)
         except Exception:
             log.exception('the cache did not take the page')
         return [body]
