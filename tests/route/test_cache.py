@@ -77,16 +77,24 @@ def test_each_configuration_has_its_cache(make_app, database_url, monkeypatch):
 # --------------------------------------------------------------------------- what is cached
 
 
+@pytest.mark.parametrize("returning", [False, True], ids=["first visit", "with a session cookie"])
 def test_an_anonymous_visitor_gets_the_home_page_from_the_cache(cache, make, visitor, url_for,
-                                                                 sql_statements):
+                                                                 sql_statements, returning):
     """A second anonymous visitor's home page and post page cost no SQL query: they come from the
-    cache, with the security headers every answer carries."""
+    cache (before the app runs, for a first visit without cookies; from the view's cache, for a
+    visitor with a session), with the security headers every answer carries and no one's cookie."""
     post = make.post("Cached", author="ann")
     for url in (url_for("blog.home"), url_for("blog.post", post_id=post.id)):
         first = visitor().get(url)
+        second = visitor()
+        if returning:
+            second.get(url_for("blog.post", post_id=post.id))  # its form: a session, a CSRF token
+            assert second.get_cookie("session") is not None
         with sql_statements() as run:
-            again = visitor().get(url)
+            again = second.get(url)
         assert run == [], url
+        if not returning and url == url_for("blog.home"):
+            assert "Set-Cookie" not in again.headers
         assert without_token(text(again)) == without_token(text(first))
         for header in ("Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options",
                        "Referrer-Policy"):
