@@ -182,6 +182,44 @@ def test_a_message_waiting_for_a_visitor_is_shown_on_a_page_others_get_cached(ca
     assert "Welcome back" not in text(waiting.get(home))
 
 
+def cached_like_the_blog(app, cache, rule, view):
+    """`view` at `rule` on this test's app, decorated as the blog's cached pages are."""
+    caching = importlib.import_module("webapp.caching")
+    page = cache.cached(timeout=60, key_prefix=caching.page_key, unless=caching.personal,
+                        response_filter=caching.shareable)(view)
+    app.add_url_rule(rule, view.__name__, caching.per_visitor_csrf(page))
+
+
+def test_an_answer_that_sets_a_cookie_is_never_replayed_to_another_visitor(cache, app, visitor):
+    """A page whose answer sets a cookie: the next visitor never gets the first one's cookie."""
+    def with_a_cookie():
+        value = secrets.token_hex(8)
+        flask = importlib.import_module("flask")
+        flask.after_this_request(lambda response: response.set_cookie("pref", value) or response)
+        return "<p>a page</p>"
+
+    cached_like_the_blog(app, cache, "/test/with-a-cookie", with_a_cookie)
+    first = visitor().get("/test/with-a-cookie")
+    mine = first.headers["Set-Cookie"]
+    assert "pref=" in mine
+    for _ in range(2):
+        assert mine not in visitor().get("/test/with-a-cookie").headers.getlist("Set-Cookie")
+
+
+def test_a_page_that_wrote_to_its_visitors_session_is_not_kept(cache, app, visitor):
+    """A page drawn while the view wrote to the visitor's session was theirs: drawn anew for the next."""
+    drawn = []
+
+    def writes_the_session():
+        importlib.import_module("flask").session["seen"] = True
+        drawn.append(1)
+        return f"<p>page {len(drawn)}</p>"
+
+    cached_like_the_blog(app, cache, "/test/writes-the-session", writes_the_session)
+    pages = [text(visitor().get("/test/writes-the-session")) for _ in range(2)]
+    assert pages == ["<p>page 1</p>", "<p>page 2</p>"]
+
+
 # --------------------------------------------------------------------------- 3. writes show at once
 
 

@@ -130,8 +130,8 @@ class SharedPages:
     Flask, Flask-Login, Principal or the rate limiter run. What a reverse proxy's cache does.
 
     A visitor who sends a cookie (a session: perhaps signed in, a message waiting, a CSRF token)
-    always reaches the app. The answer is kept only when the view said so, it is a 200, and it sets
-    no cookie. It is kept with the blog's version, read before the app queries anything, and served
+    always reaches the app. The answer is kept only when the view said so (its page, drawn for
+    nobody in particular) and it sets no cookie. It is kept with the blog's version, read before the app queries anything, and served
     only while that is still the version: both are read at once (one round trip to Redis).
     """
 
@@ -161,7 +161,7 @@ class SharedPages:
             return start_response(status, headers, exc_info)
 
         chunks = self.wsgi_app(environ, keep_status)
-        if not (environ.get(SHAREABLE) and answer.get('status', '').startswith('200 ')
+        if not (environ.get(SHAREABLE)
                 and not any(name.lower() == 'set-cookie' for name, _ in answer['headers'])):
             return chunks
         try:
