@@ -11,10 +11,10 @@ cache is wrong in three ways, and each is mended here:
    whose drawing wrote to the visitor's session (a flashed message shown, a cookie to set) is not
    kept at all (`shareable`).
 3. A new post or comment would appear up to 60 s later (the sidebar: two hours). Here every key
-   holds the blog's version, and any commit that touches a post, comment, tag or author's name gives
-   the blog a new version: what was cached before is never looked up again (`note_writes`). The hook is on
-   the database session, so a write from any path (the blog's forms, the REST API, `flask` commands,
-   the admin) counts.
+   holds the blog's version, and any commit that touches a post, comment, tag or author's name
+   gives the blog a new version: what was cached before is never looked up again (`note_writes`).
+   The hook is on the database session, so a write from any path (the blog's forms, the REST API,
+   `flask` commands, the admin) counts.
 
 In front of it all, `SharedPages` serves a visitor who sends no cookie at all (a first visit, a
 crawler) the home page as stored bytes, headers included, without running the app: as fast as a bare
@@ -43,7 +43,7 @@ def blog_version(backend=None):
     Random rather than a counter: if the cache loses the key (evicted, Redis restarted), the new
     word matches no page cached before, where a counter starting again at 0 would.
     """
-    backend = backend or cache
+    backend = cache if backend is None else backend
     version = backend.get(VERSION_KEY)
     if version is None:
         backend.add(VERSION_KEY, secrets.token_hex(8), timeout=0)  # another process may be first
@@ -131,8 +131,9 @@ class SharedPages:
 
     A visitor who sends a cookie (a session: perhaps signed in, a message waiting, a CSRF token)
     always reaches the app. The answer is kept only when the view said so (its page, drawn for
-    nobody in particular) and it sets no cookie. It is kept with the blog's version, read before the app queries anything, and served
-    only while that is still the version: both are read at once (one round trip to Redis).
+    nobody in particular) and it sets no cookie. It is kept with the blog's version, read before
+    the app queries anything, and served only while that is still the version: both are read at
+    once (one round trip to Redis).
     """
 
     def __init__(self, app, wsgi_app):
