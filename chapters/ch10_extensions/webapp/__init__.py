@@ -15,8 +15,8 @@ from webapp.controllers.main import main_blueprint
 from webapp.controllers.rest import rest_blueprint
 from webapp.converters import IdConverter, TextConverter
 from webapp.demo import seed
-from webapp.extensions import (bcrypt, bootstrap, celery_init_app, limiter, login_manager, migrate,
-                               oauth, principals)
+from webapp.extensions import (bcrypt, bootstrap, celery_init_app, limiter, login_manager, mail,
+                               migrate, oauth, principals)
 from webapp.models import (USERNAME, USERNAME_RULE, Anonymous, Comment, Post, Reminder, Role, Tag,
                            User, as_utc, db, user_named)
 
@@ -84,6 +84,7 @@ def create_app(object_name=None):
     limiter.init_app(app)
     principals.init_app(app)
     oauth.init_app(app)
+    mail.init_app(app)
     # The embedded broker's SQLite files live in the instance folder: it must exist.
     os.makedirs(app.instance_path, exist_ok=True)
     celery_init_app(app)

@@ -3,9 +3,12 @@
 Views and models import what they need from this module; nothing here imports the app.
 """
 import hmac
+import smtplib
 
+import flask_mail
 from authlib.integrations.flask_client import OAuth
 from celery import Celery, Task
+from flask import current_app
 from flask_bcrypt import Bcrypt
 from flask_bootstrap import Bootstrap5
 from flask_limiter import Limiter
@@ -48,6 +51,33 @@ def load_user(userid):
 # config how many and where the counts live (RATELIMIT_STORAGE_URI: Redis in production, so that
 # every worker process shares them). A client is its address; behind a proxy, see the README.
 limiter = Limiter(key_func=get_remote_address)
+
+
+# Chapter 10: the tasks' mail (reminders, the digest) goes through Flask-Mail.
+class TimedConnection(flask_mail.Connection):
+    """Flask-Mail's connection, giving up after MAIL_TIMEOUT seconds: Flask-Mail's own waits forever
+    on a server that accepts and never answers (a stuck worker, where a timeout is a retry)."""
+
+    def configure_host(self):
+        smtp = smtplib.SMTP_SSL if self.mail.use_ssl else smtplib.SMTP
+        host = smtp(self.mail.server, self.mail.port, timeout=current_app.config.get('MAIL_TIMEOUT', 60))
+        if self.mail.use_tls:
+            host.starttls()
+        if self.mail.username and self.mail.password:
+            host.login(self.mail.username, self.mail.password)
+        return host
+
+
+class Mail(flask_mail.Mail):
+    """The book's Flask-Mail: MAIL_SERVER, MAIL_PORT, MAIL_USE_TLS, MAIL_USERNAME, MAIL_PASSWORD and
+    MAIL_DEFAULT_SENDER from the app's config; connections time out (above)."""
+
+    def connect(self):
+        return TimedConnection(current_app.extensions['mail'])
+
+
+mail = Mail()
+
 
 principals = Principal()
 admin_permission = Permission(RoleNeed("admin"))
@@ -108,3 +138,4 @@ def celery_init_app(app):
     celery_app.set_default()
     app.extensions['celery'] = celery_app
     return celery_app
+
