@@ -12,8 +12,8 @@ from webapp.controllers.main import main_blueprint
 from webapp.controllers.rest import rest_blueprint
 from webapp.converters import IdConverter, TextConverter
 from webapp.demo import seed
-from webapp.extensions import (bcrypt, bootstrap, celery_init_app, limiter, login_manager, mail,
-                               migrate, oauth, principals)
+from webapp.extensions import (bcrypt, bootstrap, celery_init_app, debug_toolbar, limiter,
+                               login_manager, mail, migrate, oauth, principals)
 from webapp.models import Anonymous, Comment, Post, Reminder, Role, Tag, User, db
 
 # The book's WEBAPP_ENV: which configuration `flask --app webapp ...` uses.
@@ -40,7 +40,8 @@ RECAPTCHA_SOURCES = 'https://www.google.com/recaptcha/ https://www.gstatic.com/r
 
 def content_security_policy(config):
     """What the pages may load: only this site's own files (Bootstrap is served locally, and no
-    template has an inline script or style), no plugins, and no other site may frame them."""
+    template has an inline script or style), no plugins, and no other site may frame them. In
+    development, with the debug toolbar, inline scripts and styles too."""
     policy = [
         "default-src 'self'",
         # Bootstrap's CSS draws some icons (checkboxes, selects) from data: URLs.
@@ -50,8 +51,16 @@ def content_security_policy(config):
         "form-action 'self'",
         "frame-ancestors 'none'",
     ]
+    scripts = []
     if config.get('RECAPTCHA_PUBLIC_KEY'):
-        policy += ["script-src 'self' " + RECAPTCHA_SOURCES, "frame-src " + RECAPTCHA_SOURCES]
+        scripts.append(RECAPTCHA_SOURCES)
+        policy.append("frame-src " + RECAPTCHA_SOURCES)
+    if config.get('DEBUG_TB_ENABLED'):
+        # Development only: the debug toolbar writes inline scripts and styles into every page.
+        scripts.append("'unsafe-inline'")
+        policy.append("style-src 'self' 'unsafe-inline'")
+    if scripts:
+        policy.append(' '.join(["script-src 'self'"] + scripts))
     return '; '.join(policy)
 
 
@@ -81,6 +90,7 @@ def create_app(object_name=None):
     principals.init_app(app)
     oauth.init_app(app)
     mail.init_app(app)
+    debug_toolbar.init_app(app)
     # The embedded broker's SQLite files live in the instance folder: it must exist.
     os.makedirs(app.instance_path, exist_ok=True)
     celery_init_app(app)

@@ -119,6 +119,9 @@ class Config(object):
     # Flask-Mail sends nothing when TESTING is on, unless told: the tests receive real mail (on a
     # local server), so it always sends.
     MAIL_SUPPRESS_SEND = False
+    # Flask-DebugToolbar: off unless the development configuration turns it on (on by default
+    # wherever debug is, `flask run --debug` in production included).
+    DEBUG_TB_ENABLED = False
     # Who gets the weekly digest: addresses separated by commas.
     DIGEST_RECIPIENTS = [a.strip() for a in os.environ.get(
         'DIGEST_RECIPIENTS', 'readers@localhost').split(',') if a.strip()]
@@ -146,6 +149,9 @@ class DevConfig(Config):
     # in the instance folder, beside the SQLite database.
     SECRET_KEY = os.environ.get('SECRET_KEY')
     SECRET_KEY_FILE = 'secret_key'
+    # The debug toolbar on every page; a redirect is followed, not stopped at a page of its own.
+    DEBUG_TB_ENABLED = True
+    DEBUG_TB_INTERCEPT_REDIRECTS = False
 
 
 class TestConfig(Config):

@@ -11,6 +11,7 @@ from celery import Celery, Task
 from flask import current_app
 from flask_bcrypt import Bcrypt
 from flask_bootstrap import Bootstrap5
+from flask_debugtoolbar import DebugToolbarExtension
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -21,6 +22,8 @@ from flask_restx import Api
 bcrypt = Bcrypt()
 migrate = Migrate()
 bootstrap = Bootstrap5()
+# Chapter 10: the debug toolbar, on only where DEBUG_TB_ENABLED is (the development configuration).
+debug_toolbar = DebugToolbarExtension()
 
 login_manager = LoginManager()
 login_manager.login_view = "main.login"
