@@ -12,8 +12,8 @@ from webapp.controllers.main import main_blueprint
 from webapp.controllers.rest import rest_blueprint
 from webapp.converters import IdConverter, TextConverter
 from webapp.demo import seed
-from webapp.extensions import (bcrypt, bootstrap, celery_init_app, debug_toolbar, limiter,
-                               login_manager, mail, migrate, oauth, principals)
+from webapp.extensions import (assets_init_app, bcrypt, bootstrap, celery_init_app, debug_toolbar,
+                               limiter, login_manager, mail, migrate, oauth, principals)
 from webapp.models import Anonymous, Comment, Post, Reminder, Role, Tag, User, db
 
 # The book's WEBAPP_ENV: which configuration `flask --app webapp ...` uses.
@@ -91,6 +91,7 @@ def create_app(object_name=None):
     oauth.init_app(app)
     mail.init_app(app)
     debug_toolbar.init_app(app)
+    assets_init_app(app)
     # The embedded broker's SQLite files live in the instance folder: it must exist.
     os.makedirs(app.instance_path, exist_ok=True)
     celery_init_app(app)

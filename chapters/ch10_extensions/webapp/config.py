@@ -122,6 +122,18 @@ class Config(object):
     # Flask-DebugToolbar: off unless the development configuration turns it on (on by default
     # wherever debug is, `flask run --debug` in production included).
     DEBUG_TB_ENABLED = False
+    # Flask-Assets: bundles even in development (not Bootstrap's files one by one), built at start
+    # (webapp/extensions.py), their URL ending in the time they were built (?1733456789) so that
+    # browsers fetch a new bundle at once; no cache or manifest files beside them.
+    ASSETS_DEBUG = False
+    ASSETS_AUTO_BUILD = False
+    ASSETS_VERSIONS = 'timestamp'
+    ASSETS_URL_EXPIRE = True
+    ASSETS_CACHE = False
+    ASSETS_MANIFEST = False
+    # Bootstrap's licence comment (/*! … */) stays in the minified bundles.
+    RCSSMIN_KEEP_BANG_COMMENTS = True
+    RJSMIN_KEEP_BANG_COMMENTS = True
     # Who gets the weekly digest: addresses separated by commas.
     DIGEST_RECIPIENTS = [a.strip() for a in os.environ.get(
         'DIGEST_RECIPIENTS', 'readers@localhost').split(',') if a.strip()]
@@ -152,6 +164,8 @@ class DevConfig(Config):
     # The debug toolbar on every page; a redirect is followed, not stopped at a page of its own.
     DEBUG_TB_ENABLED = True
     DEBUG_TB_INTERCEPT_REDIRECTS = False
+    # An edited static/css/site.css is bundled again at the next page, without a restart.
+    ASSETS_AUTO_BUILD = True
 
 
 class TestConfig(Config):

@@ -3,12 +3,15 @@
 Views and models import what they need from this module; nothing here imports the app.
 """
 import hmac
+import io
+import os
 import smtplib
 
 import flask_mail
 from authlib.integrations.flask_client import OAuth
 from celery import Celery, Task
 from flask import current_app
+from flask_assets import Bundle, Environment
 from flask_bcrypt import Bcrypt
 from flask_bootstrap import Bootstrap5
 from flask_debugtoolbar import DebugToolbarExtension
@@ -142,3 +145,40 @@ def celery_init_app(app):
     app.extensions['celery'] = celery_app
     return celery_app
 
+
+# Chapter 10: Flask-Assets. Every page loads one CSS and one JS file, each Bootstrap's (served from
+# Bootstrap-Flask's package: the `bootstrap/` prefix is its blueprint's static folder) and the
+# site's own, joined and minified (rcssmin, rjsmin), built into static/gen/ (not in git).
+assets_env = Environment()
+main_css = Bundle('bootstrap/css/bootstrap.min.css', 'css/site.css',
+                  filters='rcssmin', output='gen/common.css')
+main_js = Bundle('bootstrap/umd/popper.min.js', 'bootstrap/js/bootstrap.min.js',
+                 filters='rjsmin', output='gen/common.js')
+
+
+def assets_init_app(app):
+    """Bind Flask-Assets to the app, register the bundles, and build those older than their files."""
+    assets_env.init_app(app)
+    assets_env.register('main_css', main_css)
+    assets_env.register('main_js', main_js)
+    build_bundles(app)
+
+
+def build_bundles(app):
+    """Build each bundle that is missing or older than one of its files, at start: gunicorn's main
+    process (preload_app) builds them once, before its workers start. Each is written under another
+    name, then renamed into place, so that processes starting together (the tests' several processes)
+    never serve, nor write into, half a file. `flask assets build` builds them all again."""
+    with app.app_context():
+        for bundle in (main_css, main_js):
+            target = bundle.resolve_output()
+            sources = [source for _, source in bundle.resolve_contents()]
+            if os.path.exists(target) and os.path.getmtime(target) >= max(map(os.path.getmtime, sources)):
+                continue
+            built = io.StringIO()
+            bundle.build(force=True, output=built)
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            draft = '{}.{}'.format(target, os.getpid())
+            with open(draft, 'w', encoding='utf-8') as new:
+                new.write(built.getvalue())
+            os.replace(draft, target)
