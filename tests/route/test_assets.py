@@ -70,3 +70,23 @@ def test_flask_assets_build_builds_both_bundles(app, runner, tmp_path):
     css, js = (tmp_path / "gen" / "common.css").read_text(), (tmp_path / "gen" / "common.js").read_text()
     assert ".btn{" in css and "Bootstrap v5" in js
     assert minified(css) and minified(js)
+
+
+def test_a_bundle_is_built_at_start_when_missing_or_older_than_its_files(app, tmp_path):
+    """At start the app builds a bundle that is missing or older than one of its files, and leaves an
+    up-to-date one alone; nothing but the bundles is left in their folder."""
+    import importlib
+    import os
+
+    build_bundles = importlib.import_module("webapp.extensions").build_bundles
+    app.config.update(ASSETS_DIRECTORY=str(tmp_path), ASSETS_URL="/built")
+    build_bundles(app)  # what create_app does, here into the test's folder
+    css = tmp_path / "gen" / "common.css"
+    assert ".btn{" in css.read_text()
+    css.write_text("kept")  # newer than Bootstrap's files and site.css: up to date
+    build_bundles(app)
+    assert css.read_text() == "kept"
+    os.utime(css, (0, 0))  # older than every file it is made of
+    build_bundles(app)
+    assert ".btn{" in css.read_text()
+    assert sorted(path.name for path in (tmp_path / "gen").iterdir()) == ["common.css", "common.js"]
