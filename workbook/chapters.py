@@ -191,12 +191,17 @@ def _factory_imported(chapter: Chapter, module: str, attribute: str) -> bool:
     return target is not None and not hasattr(target, "wsgi_app")
 
 
+# What is never part of a chapter: caches, the instance folder, local databases, and (chapter 10 on)
+# the bundles Flask-Assets builds at start into static/gen/.
+NOT_THE_CHAPTERS_FOLDERS = ("__pycache__", "instance", ".ipynb_checkpoints", "gen")
+NOT_THE_CHAPTERS_SUFFIXES = (".pyc", ".db")
+
+
 def files(folder: Path) -> dict[str, Path]:
-    """A chapter's own files by relative path: no caches, instance/ folder or local databases."""
-    skip = {"__pycache__", "instance", ".ipynb_checkpoints"}
+    """A chapter's own files by relative path (see NOT_THE_CHAPTERS_FOLDERS)."""
     return {
         path.relative_to(folder).as_posix(): path
         for path in sorted(folder.rglob("*"))
-        if path.is_file() and not skip & set(path.relative_to(folder).parts)
-        and path.suffix not in (".pyc", ".db")
+        if path.is_file() and not set(NOT_THE_CHAPTERS_FOLDERS) & set(path.relative_to(folder).parts)
+        and path.suffix not in NOT_THE_CHAPTERS_SUFFIXES
     }

@@ -16,8 +16,9 @@ from pathlib import Path
 from workbook import chapters, supervise, workers
 
 ROOT = chapters.ROOT
-# What is never part of a chapter: caches, local databases, the instance folder.
-IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "instance", "*.db", ".ipynb_checkpoints")
+# What is never part of a chapter (chapters.NOT_THE_CHAPTERS_*): a checkout makes its own.
+IGNORED = shutil.ignore_patterns(*chapters.NOT_THE_CHAPTERS_FOLDERS,
+                                 *("*" + suffix for suffix in chapters.NOT_THE_CHAPTERS_SUFFIXES))
 # Where a checkout keeps the workbook's suites: its tests/ folder is the chapter's own (chapter 12).
 SUITES = "workbook_tests"
 # What a checkout's tests and notebook need beyond the chapter's own requirements.

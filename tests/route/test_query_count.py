@@ -1,4 +1,5 @@
 """A page costs a fixed number of SQL queries, whatever the number of posts (no N+1), chapter 3 on."""
+import re
 from contextlib import contextmanager
 
 import pytest
@@ -50,6 +51,28 @@ def test_home_page_costs_the_same_few_queries_however_many_posts(make, client, d
     with sql_statements() as large:
         assert client.get(url).status_code == 200
     assert len(large) == len(small) <= HOME_PAGE_MOST, "\n".join(large)
+
+
+# From chapter 9 on, the sidebar's recent posts on the first page are that page's own first five:
+# the posts with their authors, their tags, the pager's count and the popular tags.
+FIRST_PAGE_MOST = 4
+
+
+@pytest.mark.chapters(since=9)
+def test_first_page_runs_four_queries_and_its_sidebar_still_lists_the_newest(make, client, db,
+                                                                             url_for, sql_statements):
+    """The home page's first page runs 4 SQL queries (posts with authors, their tags, count, popular
+    tags), and still shows each post's tags; every page's sidebar lists the five newest posts."""
+    make.posts(25)
+    client.get(url_for("home"))
+    with sql_statements() as first:
+        page = client.get(url_for("home")).get_data(as_text=True)
+    assert len(first) <= FIRST_PAGE_MOST, "\n".join(first)
+    assert all(f">tag{n}</a>" in page for n in range(24, 14, -1))
+    newest = [f"Post {n}" for n in range(24, 19, -1)]
+    for html in (page, client.get(url_for("home", page=2)).get_data(as_text=True)):
+        sidebar = html.split('id="recent-posts"')[1].split('id="popular-tags"')[0]
+        assert re.findall(r">(Post \d+)</a>", sidebar) == newest
 
 
 @contextmanager

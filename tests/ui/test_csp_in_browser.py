@@ -65,3 +65,17 @@ def test_no_page_breaks_the_content_security_policy(app, make, auth, browser, wa
     for path in ("/", "/blog/new", f"/blog/edit/{post.id}", f"/blog/post/{post.id}"):
         watched(live_server + path)
     assert browser.find_element(By.ID, "signed-in").text == "writer"
+
+
+@pytest.mark.chapters(since=10)
+def test_the_debug_toolbar_runs_under_the_development_policy(make_app, database_url, browser, watched):
+    """In development, a page shows Flask-DebugToolbar, its inline scripts run, and Chromium reports no CSP violation."""
+    from workbook import live
+
+    app = make_app(database_url, "DevConfig")
+    with app.app_context():
+        app.extensions["sqlalchemy"].create_all()
+    with live.serving(app, quiet=True) as url:
+        watched(url + "/blog/", "My Blog")
+        WebDriverWait(browser, 10).until(EC.visibility_of_element_located((By.ID, "flDebugToolbar")))
+        assert browser.execute_script("return typeof DEBUG_TOOLBAR_STATIC_PATH") == "string"

@@ -2,6 +2,10 @@
 refuses; and `flask add-reminder`. Tasks go to the test configuration's in-process broker: `sent`
 lists what was queued (the server suites run them on a real worker)."""
 import datetime
+import importlib
+import socket
+import threading
+import time
 
 import pytest
 from sqlalchemy import func, select
@@ -125,3 +129,51 @@ def test_add_reminder_with_the_broker_down_says_the_task_is_not_queued(make_app,
     assert result.exit_code == 1
     [line] = result.output.splitlines()
     assert line.startswith("Error: reminder 1 is saved, but the broker did not take its task")
+
+
+# Mail sent by the tasks, run here in the test process (`apply`) against the local SMTP server.
+
+@pytest.fixture
+def mailing(make_app, database_url, monkeypatch):
+    """An app with its tables, its mail going to 127.0.0.1:`port` (MAIL_PORT), and a saved reminder;
+    returns the app, the reminder and the app's own `remind` task."""
+    def make(port):
+        monkeypatch.setenv("MAIL_SERVER", "127.0.0.1")
+        monkeypatch.setenv("MAIL_PORT", str(port))
+        app = make_app(database_url)
+        db = app.extensions["sqlalchemy"]
+        with app.app_context():
+            db.create_all()
+            reminder = importlib.import_module("webapp.models").Reminder(
+                email="ada@example.com", text="Water the plants\nand the tree", date=DATE)
+            db.session.add(reminder)
+            db.session.commit()
+            return app, reminder.id, app.extensions["celery"].tasks["webapp.tasks.remind"]
+
+    return make
+
+
+def test_remind_mails_the_text_to_the_address_even_while_testing(mailing, mailbox):
+    """`remind` mails the reminder to its address, from MAIL_DEFAULT_SENDER, subject "Reminder", its text as the body, with TESTING on."""
+    app, pk, remind = mailing(mailbox.port)
+    assert app.testing
+    assert remind.apply((pk,)).get() == "ada@example.com"
+    [mail] = mailbox.wait_for(1)
+    assert (mail["To"], mail["From"], mail["Subject"]) == ("ada@example.com", "blog@localhost", "Reminder")
+    assert mail.get_content().splitlines() == ["Water the plants", "and the tree"]
+
+
+def test_a_mail_server_that_never_answers_is_retried_not_waited_for(mailing):
+    """A mail server that takes the connection and never answers: each try gives up after MAIL_TIMEOUT, and `remind` retries, then fails with the timeout."""
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # listens, never accepts nor greets
+        app, pk, remind = mailing(silent.getsockname()[1])
+        app.config["MAIL_TIMEOUT"] = 0.2
+        # Without a timeout the task would wait for good: closing the server after 10 s ends the
+        # wait with another error than a timeout.
+        guard = threading.Timer(10, silent.close)
+        guard.start()
+        started = time.monotonic()
+        result = remind.apply((pk,))
+        guard.cancel()
+    assert result.state == "FAILURE" and "timed out" in str(result.result)
+    assert 6 * 0.2 <= time.monotonic() - started < 5  # six tries of 0.2 s each, not one stuck for good

@@ -1,25 +1,21 @@
-import datetime
 import os
 
-import click
 from flask import Flask, redirect, url_for
-from flask.cli import with_appcontext
 from flask_login import current_user
 from flask_principal import RoleNeed, UserNeed, identity_loaded
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import inspect, select
 
 from webapp.caching import SharedPages
+from webapp.commands import add_reminder, add_role, add_user, clean, hello
 from webapp.config import instance_secret_key
 from webapp.controllers.blog import blog_blueprint
 from webapp.controllers.main import main_blueprint
 from webapp.controllers.rest import rest_blueprint
 from webapp.converters import IdConverter, TextConverter
 from webapp.demo import seed
-from webapp.extensions import (bcrypt, bootstrap, cache, celery_init_app, limiter, login_manager,
-                               migrate, oauth, principals)
-from webapp.models import (USERNAME, USERNAME_RULE, Anonymous, Comment, Post, Reminder, Role, Tag,
-                           User, as_utc, db, user_named)
+from webapp.extensions import (assets_init_app, bcrypt, bootstrap, cache, celery_init_app,
+                               debug_toolbar, limiter, login_manager, mail, migrate, oauth, principals)
+from webapp.models import Anonymous, Comment, Post, Reminder, Role, Tag, User, db
 
 # The book's WEBAPP_ENV: which configuration `flask --app webapp ...` uses.
 ENVIRONMENTS = {
@@ -45,7 +41,8 @@ RECAPTCHA_SOURCES = 'https://www.google.com/recaptcha/ https://www.gstatic.com/r
 
 def content_security_policy(config):
     """What the pages may load: only this site's own files (Bootstrap is served locally, and no
-    template has an inline script or style), no plugins, and no other site may frame them."""
+    template has an inline script or style), no plugins, and no other site may frame them. In
+    development, with the debug toolbar, inline scripts and styles too."""
     policy = [
         "default-src 'self'",
         # Bootstrap's CSS draws some icons (checkboxes, selects) from data: URLs.
@@ -55,8 +52,16 @@ def content_security_policy(config):
         "form-action 'self'",
         "frame-ancestors 'none'",
     ]
+    scripts = []
     if config.get('RECAPTCHA_PUBLIC_KEY'):
-        policy += ["script-src 'self' " + RECAPTCHA_SOURCES, "frame-src " + RECAPTCHA_SOURCES]
+        scripts.append(RECAPTCHA_SOURCES)
+        policy.append("frame-src " + RECAPTCHA_SOURCES)
+    if config.get('DEBUG_TB_ENABLED'):
+        # Development only: the debug toolbar writes inline scripts and styles into every page.
+        scripts.append("'unsafe-inline'")
+        policy.append("style-src 'self' 'unsafe-inline'")
+    if scripts:
+        policy.append(' '.join(["script-src 'self'"] + scripts))
     return '; '.join(policy)
 
 
@@ -88,6 +93,9 @@ def create_app(object_name=None):
     # Pages the same for every anonymous visitor go out from the cache before Flask runs (caching.py).
     app.wsgi_app = SharedPages(app, app.wsgi_app)
     oauth.init_app(app)
+    mail.init_app(app)
+    debug_toolbar.init_app(app)
+    assets_init_app(app)
     # The embedded broker's SQLite files live in the instance folder: it must exist.
     os.makedirs(app.instance_path, exist_ok=True)
     celery_init_app(app)
@@ -144,79 +152,8 @@ def create_app(object_name=None):
     app.cli.add_command(add_user)
     app.cli.add_command(add_role)
     app.cli.add_command(add_reminder)
+    app.cli.add_command(hello)
+    app.cli.add_command(clean)
 
     return app
 
-
-def require_tables():
-    if not inspect(db.engine).has_table('user'):
-        raise click.ClickException('the database has no tables yet: run `flask db upgrade` first')
-
-
-@click.command('add-user')
-@with_appcontext
-@click.argument('username')
-@click.password_option(help='Asked for when not given (typed twice, not shown).')
-def add_user(username, password):
-    """Create USERNAME with a password, as /register does: `flask add-user alice`."""
-    require_tables()
-    if not USERNAME.match(username):  # the registration form's rules, name and password
-        raise click.ClickException(USERNAME_RULE)
-    if user_named(username) is not None:
-        raise click.ClickException('{!r} already exists'.format(username))
-    if len(password) < 8:
-        raise click.ClickException('a password needs at least 8 characters')
-    user = User(username)
-    try:
-        user.set_password(password)
-    except ValueError:
-        raise click.ClickException("a password can be at most 72 bytes (bcrypt's limit)")
-    db.session.add(user)
-    db.session.commit()
-    click.echo('{} can now log in; roles: default'.format(username))
-
-
-@click.command('add-role')
-@with_appcontext
-@click.argument('username')
-@click.argument('role', type=click.Choice(['admin', 'poster', 'default']))
-def add_role(username, role):
-    """Give USERNAME the ROLE: `flask add-role alice poster` lets alice write posts."""
-    require_tables()
-    user = user_named(username)
-    if user is None:
-        raise click.ClickException('no user named {!r}: `flask add-user {}` creates one'.format(
-            username, username))
-    if not user.has_role(role):
-        user.roles.append(db.session.scalars(select(Role).filter_by(name=role)).one())
-        db.session.commit()
-    click.echo('{} has the roles: {}'.format(user.username, ', '.join(sorted(r.name for r in user.roles))))
-
-
-@click.command('add-reminder')
-@with_appcontext
-@click.argument('email')
-@click.argument('when')
-@click.argument('text')
-def add_reminder(email, when, text):
-    """Mail TEXT to EMAIL at WHEN (ISO 8601, local time unless it names a zone; "now" for at once):
-    `flask add-reminder ada@example.com "2026-12-24 09:00" "Buy a tree"`. A worker sends it."""
-    from kombu.exceptions import OperationalError as BrokerDown
-
-    require_tables()
-    try:
-        date = datetime.datetime.now() if when == 'now' else datetime.datetime.fromisoformat(when)
-    except ValueError:
-        raise click.ClickException('{!r} is not a date and time like "2026-12-24 09:00"'.format(when))
-    try:
-        reminder = Reminder(email=email, text=text, date=as_utc(date))
-    except ValueError as error:
-        raise click.ClickException(str(error))
-    db.session.add(reminder)
-    try:
-        db.session.commit()  # and its task is queued (webapp/models.py)
-    except BrokerDown as error:
-        raise click.ClickException('reminder {} is saved, but the broker did not take its task: {}'.format(
-            reminder.id, error))
-    click.echo('reminder {} for {} at {} UTC: a worker sends it then'.format(
-        reminder.id, reminder.email, reminder.date.isoformat(' ', 'minutes')))

@@ -108,8 +108,7 @@ class Config(object):
     # How long `remind` waits before trying again when the mail server does not answer (the book:
     # 300 s, five times).
     REMINDER_RETRY_DELAY = float(os.environ.get('REMINDER_RETRY_DELAY', 300))
-    # The mail server the tasks send through, with smtplib (chapter 10 puts Flask-Mail in front of
-    # it; the names are Flask-Mail's).
+    # The mail server the tasks send through, with Flask-Mail (these are its settings).
     MAIL_SERVER = os.environ.get('MAIL_SERVER', '127.0.0.1')
     MAIL_PORT = int(os.environ.get('MAIL_PORT', 25))
     MAIL_USE_TLS = os.environ.get('MAIL_USE_TLS', '') == '1'
@@ -117,6 +116,24 @@ class Config(object):
     MAIL_PASSWORD = os.environ.get('MAIL_PASSWORD')
     MAIL_DEFAULT_SENDER = os.environ.get('MAIL_DEFAULT_SENDER', 'blog@localhost')
     MAIL_TIMEOUT = 10  # seconds; a mail server that does not answer is a retry, not a stuck worker
+    # Flask-Mail sends nothing when TESTING is on, unless told: the tests receive real mail (on a
+    # local server), so it always sends.
+    MAIL_SUPPRESS_SEND = False
+    # Flask-DebugToolbar: off unless the development configuration turns it on (on by default
+    # wherever debug is, `flask run --debug` in production included).
+    DEBUG_TB_ENABLED = False
+    # Flask-Assets: bundles even in development (not Bootstrap's files one by one), built at start
+    # (webapp/extensions.py), their URL ending in the time they were built (?1733456789) so that
+    # browsers fetch a new bundle at once; no cache or manifest files beside them.
+    ASSETS_DEBUG = False
+    ASSETS_AUTO_BUILD = False
+    ASSETS_VERSIONS = 'timestamp'
+    ASSETS_URL_EXPIRE = True
+    ASSETS_CACHE = False
+    ASSETS_MANIFEST = False
+    # Bootstrap's licence comment (/*! … */) stays in the minified bundles.
+    RCSSMIN_KEEP_BANG_COMMENTS = True
+    RJSMIN_KEEP_BANG_COMMENTS = True
     # Who gets the weekly digest: addresses separated by commas.
     DIGEST_RECIPIENTS = [a.strip() for a in os.environ.get(
         'DIGEST_RECIPIENTS', 'readers@localhost').split(',') if a.strip()]
@@ -149,6 +166,11 @@ class DevConfig(Config):
     # in the instance folder, beside the SQLite database.
     SECRET_KEY = os.environ.get('SECRET_KEY')
     SECRET_KEY_FILE = 'secret_key'
+    # The debug toolbar on every page; a redirect is followed, not stopped at a page of its own.
+    DEBUG_TB_ENABLED = True
+    DEBUG_TB_INTERCEPT_REDIRECTS = False
+    # An edited static/css/site.css is bundled again at the next page, without a restart.
+    ASSETS_AUTO_BUILD = True
     # Chapter 10: the cache in the server's memory. Right for `flask run` (one process); a write made
     # by another process (a `flask` command) reaches it only with CACHE_TYPE=RedisCache (README).
     CACHE_TYPE = os.environ.get('CACHE_TYPE', 'SimpleCache')

@@ -3,12 +3,19 @@
 Views and models import what they need from this module; nothing here imports the app.
 """
 import hmac
+import io
+import os
+import smtplib
 
+import flask_mail
 from authlib.integrations.flask_client import OAuth
 from celery import Celery, Task
+from flask import current_app
+from flask_assets import Bundle, Environment
 from flask_bcrypt import Bcrypt
 from flask_bootstrap import Bootstrap5
 from flask_caching import Cache
+from flask_debugtoolbar import DebugToolbarExtension
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -22,6 +29,8 @@ bootstrap = Bootstrap5()
 # Chapter 10: Flask-Caching (the book's Flask-Cache). CACHE_TYPE in config.py says where entries live;
 # webapp/caching.py, what may be cached and when it is thrown away.
 cache = Cache()
+# Chapter 10: the debug toolbar, on only where DEBUG_TB_ENABLED is (the development configuration).
+debug_toolbar = DebugToolbarExtension()
 
 login_manager = LoginManager()
 login_manager.login_view = "main.login"
@@ -52,6 +61,33 @@ def load_user(userid):
 # config how many and where the counts live (RATELIMIT_STORAGE_URI: Redis in production, so that
 # every worker process shares them). A client is its address; behind a proxy, see the README.
 limiter = Limiter(key_func=get_remote_address)
+
+
+# Chapter 10: the tasks' mail (reminders, the digest) goes through Flask-Mail.
+class TimedConnection(flask_mail.Connection):
+    """Flask-Mail's connection, giving up after MAIL_TIMEOUT seconds: Flask-Mail's own waits forever
+    on a server that accepts and never answers (a stuck worker, where a timeout is a retry)."""
+
+    def configure_host(self):
+        smtp = smtplib.SMTP_SSL if self.mail.use_ssl else smtplib.SMTP
+        host = smtp(self.mail.server, self.mail.port, timeout=current_app.config.get('MAIL_TIMEOUT', 60))
+        if self.mail.use_tls:
+            host.starttls()
+        if self.mail.username and self.mail.password:
+            host.login(self.mail.username, self.mail.password)
+        return host
+
+
+class Mail(flask_mail.Mail):
+    """The book's Flask-Mail: MAIL_SERVER, MAIL_PORT, MAIL_USE_TLS, MAIL_USERNAME, MAIL_PASSWORD and
+    MAIL_DEFAULT_SENDER from the app's config; connections time out (above)."""
+
+    def connect(self):
+        return TimedConnection(current_app.extensions['mail'])
+
+
+mail = Mail()
+
 
 principals = Principal()
 admin_permission = Permission(RoleNeed("admin"))
@@ -112,3 +148,41 @@ def celery_init_app(app):
     celery_app.set_default()
     app.extensions['celery'] = celery_app
     return celery_app
+
+
+# Chapter 10: Flask-Assets. Every page loads one CSS and one JS file, each Bootstrap's (served from
+# Bootstrap-Flask's package: the `bootstrap/` prefix is its blueprint's static folder) and the
+# site's own, joined and minified (rcssmin, rjsmin), built into static/gen/ (not in git).
+assets_env = Environment()
+main_css = Bundle('bootstrap/css/bootstrap.min.css', 'css/site.css',
+                  filters='rcssmin', output='gen/common.css')
+main_js = Bundle('bootstrap/umd/popper.min.js', 'bootstrap/js/bootstrap.min.js',
+                 filters='rjsmin', output='gen/common.js')
+
+
+def assets_init_app(app):
+    """Bind Flask-Assets to the app, register the bundles, and build those older than their files."""
+    assets_env.init_app(app)
+    assets_env.register('main_css', main_css)
+    assets_env.register('main_js', main_js)
+    build_bundles(app)
+
+
+def build_bundles(app):
+    """Build each bundle that is missing or older than one of its files, at start: gunicorn's main
+    process (preload_app) builds them once, before its workers start. Each is written under another
+    name, then renamed into place, so that processes starting together (the tests' several processes)
+    never serve, nor write into, half a file. `flask assets build` builds them all again."""
+    with app.app_context():
+        for bundle in (main_css, main_js):
+            target = bundle.resolve_output()
+            sources = [source for _, source in bundle.resolve_contents()]
+            if os.path.exists(target) and os.path.getmtime(target) >= max(map(os.path.getmtime, sources)):
+                continue
+            built = io.StringIO()
+            bundle.build(force=True, output=built)
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            draft = '{}.{}'.format(target, os.getpid())
+            with open(draft, 'w', encoding='utf-8') as new:
+                new.write(built.getvalue())
+            os.replace(draft, target)

@@ -6,13 +6,14 @@ the row as it is when the task runs, not as it was when the task was sent.
 """
 import datetime
 import smtplib
-from email.message import EmailMessage
 
 from celery import shared_task
 from celery.utils.log import get_task_logger
 from flask import current_app, render_template
+from flask_mail import Message
 from sqlalchemy import select
 
+from webapp.extensions import mail
 from webapp.models import Post, Reminder, db
 
 logger = get_task_logger(__name__)
@@ -26,19 +27,6 @@ def log(msg):
 @shared_task()
 def multiply(x, y):
     return x * y
-
-
-def send_mail(message):
-    """Send an EmailMessage through the configured SMTP server (MAIL_SERVER, MAIL_PORT…)."""
-    config = current_app.config
-    message['From'] = config['MAIL_DEFAULT_SENDER']
-    with smtplib.SMTP(config['MAIL_SERVER'], config['MAIL_PORT'],
-                      timeout=config['MAIL_TIMEOUT']) as server:
-        if config['MAIL_USE_TLS']:
-            server.starttls()
-        if config['MAIL_USERNAME']:
-            server.login(config['MAIL_USERNAME'], config['MAIL_PASSWORD'])
-        server.send_message(message)
 
 
 def schedule_remind(pk, date):
@@ -70,12 +58,10 @@ def remind(self, pk):
         logger.info('reminder %s was moved to %s: this task is not the one to send it', pk,
                     reminder.date)
         return None
-    message = EmailMessage()
-    message['To'] = reminder.email
-    message['Subject'] = 'Reminder'
-    message.set_content(reminder.text)
+    # Flask-Mail's Message, from MAIL_DEFAULT_SENDER, sent to MAIL_SERVER:MAIL_PORT (chapter 10).
+    message = Message('Reminder', recipients=[reminder.email], body=reminder.text)
     try:
-        send_mail(message)
+        mail.send(message)
     except (smtplib.SMTPException, OSError) as error:
         # The mail server is down or refused: try again later. After the last retry, the task
         # fails with this error as its reason (and the worker carries on with other tasks).
@@ -106,10 +92,10 @@ def digest(day=None):
     ).all()
     if not posts:
         return 0
-    message = EmailMessage()
-    message['To'] = ', '.join(current_app.config['DIGEST_RECIPIENTS'])
-    message['Subject'] = 'Weekly Digest: {} posts'.format(len(posts))
-    message.set_content('{} posts this week; the digest is an HTML mail.'.format(len(posts)))
-    message.add_alternative(render_template('digest.html', posts=posts, start=start), subtype='html')
-    send_mail(message)
+    mail.send(Message(
+        'Weekly Digest: {} posts'.format(len(posts)),
+        recipients=current_app.config['DIGEST_RECIPIENTS'],
+        body='{} posts this week; the digest is an HTML mail.'.format(len(posts)),
+        html=render_template('digest.html', posts=posts, start=start),
+    ))
     return len(posts)
