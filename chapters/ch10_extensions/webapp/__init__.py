@@ -10,13 +10,14 @@ from flask_wtf.csrf import generate_csrf
 from sqlalchemy import inspect, select
 
 from webapp.config import instance_secret_key
+from webapp.controllers.admin import AdminHome
 from webapp.controllers.blog import blog_blueprint
 from webapp.controllers.main import main_blueprint
 from webapp.controllers.rest import rest_blueprint
 from webapp.converters import IdConverter, TextConverter
 from webapp.demo import seed
-from webapp.extensions import (bcrypt, bootstrap, celery_init_app, limiter, login_manager, migrate,
-                               oauth, principals)
+from webapp.extensions import (admin, bcrypt, bootstrap, celery_init_app, ckeditor, limiter,
+                               login_manager, migrate, oauth, principals)
 from webapp.models import (USERNAME, USERNAME_RULE, Anonymous, Comment, Post, Reminder, Role, Tag,
                            User, as_utc, db, user_named)
 
@@ -129,6 +130,9 @@ def create_app(object_name=None):
     app.register_blueprint(main_blueprint)
     app.register_blueprint(blog_blueprint)
     app.register_blueprint(rest_blueprint)
+    # The admin's views (controllers/admin.py), its home page for admins only like the rest.
+    admin.init_app(app, index_view=AdminHome())
+    ckeditor.init_app(app)
 
     # What the book's manage.py did: a shell with the models, and (new) demo data.
     @app.shell_context_processor
