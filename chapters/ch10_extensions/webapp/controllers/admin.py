@@ -142,7 +142,8 @@ def add_admin_views():
     admin.add_view(CustomView(name='Custom'))
     for view, model in ((UserView, User), (RoleView, Role), (TagView, Tag),
                         (CommentView, Comment), (ReminderView, Reminder), (PostView, Post)):
-        admin.add_view(view(model, db.session, category='Models'))
+        # Flask-Admin 2.2 takes the Flask-SQLAlchemy object (the book's db.session is deprecated).
+        admin.add_view(view(model, db, category='Models'))
     admin.add_view(CustomFileAdmin(
         os.path.join(os.path.dirname(os.path.dirname(__file__)), 'static'),
         '/static/', name='Static Files'))
