@@ -6,7 +6,7 @@ Its views are added here once, to the `admin` of extensions.py; create_app binds
 """
 import os
 
-from flask import abort
+from flask import abort, redirect, request
 from flask_admin import AdminIndexView, BaseView, expose
 from flask_admin.contrib.fileadmin import FileAdmin
 from flask_admin.contrib.sqla import ModelView
@@ -136,6 +136,13 @@ class CustomFileAdmin(AdminOnly, FileAdmin):
         if os.path.commonpath([base, os.path.realpath(directory)]) != base:
             abort(404)
         return base_path, directory, path
+
+    @expose('/rename/', methods=('GET', 'POST'))
+    def rename(self):
+        # Flask-Admin 2.2.1 answers a rename without a path with a 500 (basename of None).
+        if not request.values.get('path'):
+            return redirect(self.get_url('.index_view'))
+        return super().rename()
 
 
 def add_admin_views():
