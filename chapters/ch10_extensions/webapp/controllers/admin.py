@@ -10,9 +10,9 @@ from flask import abort, redirect, request
 from flask_admin import AdminIndexView, BaseView, expose
 from flask_admin.contrib.fileadmin import FileAdmin
 from flask_admin.contrib.sqla import ModelView
-from flask_admin.form import SecureForm
 from flask_ckeditor import CKEditorField
 from flask_login import current_user
+from flask_wtf import FlaskForm
 
 from webapp.extensions import admin, admin_permission, login_manager
 from webapp.models import Comment, Post, Reminder, Role, Tag, User, db
@@ -33,9 +33,10 @@ class AdminOnly:
     the blog's 403 page. Flask-Admin asks is_accessible before every page of a view, forms and
     AJAX calls included.
     """
-    # Every form of the admin (create, edit, delete, actions, uploads) carries a CSRF token kept in
-    # the session; a POST without it is refused.
-    form_base_class = SecureForm
+    # Every form of the admin (create, edit, delete, actions, uploads) carries Flask-WTF's CSRF
+    # token, as the blog's forms do; a POST without it is refused. (Flask-Admin's own SecureForm
+    # would add a second, different csrf_token field: its templates also put Flask-WTF's in.)
+    form_base_class = FlaskForm
 
     def is_accessible(self):
         return current_user.is_authenticated and admin_permission.can()
