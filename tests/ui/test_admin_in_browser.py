@@ -4,11 +4,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-pytestmark = [
-    pytest.mark.chapters(since=10),
-    # Flask-Admin 2.2.1's select fields yield tuples, which WTForms 3.3 deprecates (not our code).
-    pytest.mark.filterwarnings("ignore:Yielding raw tuples from iter_choices:DeprecationWarning"),
-]
+pytestmark = pytest.mark.chapters(since=10)
 
 
 def policy_complaints(browser):
