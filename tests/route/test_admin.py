@@ -8,11 +8,7 @@ from urllib.parse import quote, urlsplit
 import pytest
 from sqlalchemy import select, text
 
-pytestmark = [
-    pytest.mark.chapters(since=10),
-    # Flask-Admin's file admin still answers its old URLs (/old_index, /old_b/…), with a warning.
-    pytest.mark.filterwarnings("ignore:deprecated. use index_view instead:DeprecationWarning"),
-]
+pytestmark = pytest.mark.chapters(since=10)
 
 # Values for the URL rules that take one.
 RULE_VALUES = {"path": "css", "export_type": "csv"}

@@ -138,6 +138,9 @@ class CustomFileAdmin(AdminOnly, FileAdmin):
             abort(404)
         return base_path, directory, path
 
+    # Flask-Admin's deprecated old URLs (/old_index, /old_b/<path>) are left out.
+    index = None
+
     @expose('/rename/', methods=('GET', 'POST'))
     def rename(self):
         # Flask-Admin 2.2.1 answers a rename without a path with a 500 (basename of None).
