@@ -267,6 +267,7 @@ def files(app, tmp_path, monkeypatch):
     outside.mkdir()
     (outside / "secret.txt").write_text("secret\n")
     (tmp_path / "top.txt").write_text("top\n")
+    (static / "link").symlink_to(outside)  # a link inside static/ to a folder outside it
     view = next(v for admin in app.extensions["admin"] for v in admin._views if isinstance(v, FileAdmin))
     monkeypatch.setattr(view.storage, "base_path", str(static))
     return tmp_path
@@ -279,14 +280,14 @@ def snapshot(root):
 
 ESCAPES = ["..", "../outside", "../outside/secret.txt", "css/../../outside/secret.txt",
            "%2e%2e%2foutside%2fsecret.txt", "..%2ftop.txt", "/etc/passwd", "//etc/passwd",
-           "%2fetc%2fpasswd", ".", "..\\outside\\secret.txt"]
+           "%2fetc%2fpasswd", ".", "..\\outside\\secret.txt", "link", "link/secret.txt"]
 BASE = "/admin/customfileadmin"
 
 
 @pytest.mark.parametrize("escape", ESCAPES)
 def test_the_file_admin_cannot_leave_static(client, auth, cast, files, escape):
     """Browsing, downloading, uploading, making a folder, renaming, deleting and editing with a path
-    that leads out of static/ (.., absolute, encoded) are refused, never a server error, and nothing
+    that leads out of static/ (.., absolute, encoded, through a link) are refused, never a server error, and nothing
     outside static/ is read or changed."""
     import io
 
