@@ -200,6 +200,19 @@ def test_no_admin_post_without_its_token_changes_anything(app, client, db, model
         assert snapshot(files) == disk, url
 
 
+def test_a_value_the_model_refuses_is_said_on_the_form(app, client, db, models, auth, cast):
+    """A reminder with a bad address, made through the admin, is refused with the reason, no 500,
+    in development too (where Flask-Admin re-raises what a view raises)."""
+    app.debug = True
+    auth.login("root")
+    response = client.post("/admin/reminder/new/", data={
+        "csrf_token": form_token(client, "/admin/reminder/new/"), "email": "not an address",
+        "text": "Hello", "date": "2026-01-01 00:00:00"})
+    assert response.status_code == 200
+    assert "is not an e-mail address" in response.get_data(as_text=True)
+    assert db.session.scalars(select(models.Reminder)).all() == []
+
+
 def test_search_finds_posts_by_text_and_title(client, auth, cast, make):
     """The posts' list searches their titles and texts (the book's column_searchable_list)."""
     make.post("Haystack", text="a needle inside")

@@ -6,7 +6,7 @@ Its views are added here once, to the `admin` of extensions.py; create_app binds
 """
 import os
 
-from flask import abort, redirect, request
+from flask import abort, flash, redirect, request
 from flask_admin import AdminIndexView, BaseView, expose
 from flask_admin.contrib.fileadmin import FileAdmin
 from flask_admin.contrib.sqla import ModelView
@@ -76,6 +76,14 @@ class CustomView(AdminOnly, BaseView):
 class CustomModelView(AdminOnly, ModelView):
     """A model's list, search, create, edit and delete pages (the book's empty subclass)."""
     page_size = 50
+
+    def handle_view_exception(self, exc):
+        # A model's own check refused a value (a reminder's address, its text): said on the form,
+        # in development too (Flask-Admin re-raises everything in debug mode).
+        if isinstance(exc, ValueError):
+            flash(str(exc), 'error')
+            return True
+        return super().handle_view_exception(exc)
 
 
 class UserView(CustomModelView):
