@@ -213,6 +213,17 @@ def test_a_value_the_model_refuses_is_said_on_the_form(app, client, db, models, 
     assert db.session.scalars(select(models.Reminder)).all() == []
 
 
+def test_usernames_keep_the_registration_rule(client, db, models, auth, cast):
+    """A user made or renamed through the admin needs a name the registration form would take."""
+    auth.login("root")
+    token = form_token(client, "/admin/user/new/")
+    for url in ("/admin/user/new/", f"/admin/user/edit/?id={cast['default'].id}"):
+        response = client.post(url, data={"csrf_token": token, "username": "../bad name"})
+        assert response.status_code == 200 and "A username is 1 to 40 letters" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert "../bad name" not in set(db.session.scalars(select(models.User.username)))
+
+
 def test_search_finds_posts_by_text_and_title(client, auth, cast, make):
     """The posts' list searches their titles and texts (the book's column_searchable_list)."""
     make.post("Haystack", text="a needle inside")

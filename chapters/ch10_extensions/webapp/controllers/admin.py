@@ -13,9 +13,10 @@ from flask_admin.contrib.sqla import ModelView
 from flask_ckeditor import CKEditorField
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from wtforms.validators import DataRequired, Regexp
 
 from webapp.extensions import admin, admin_permission, login_manager
-from webapp.models import Comment, Post, Reminder, Role, Tag, User, db
+from webapp.models import USERNAME, USERNAME_RULE, Comment, Post, Reminder, Role, Tag, User, db
 
 # Flask-Admin's pages draw with inline styles (style= in its templates, and CKEditor's toolbar), and
 # CKEditor 4's buttons call it with inline handlers (onclick="CKEDITOR.tools.callFunction(…)"): the
@@ -91,6 +92,8 @@ class UserView(CustomModelView):
     column_list = ('username', 'roles', 'social_id')
     column_searchable_list = ('username',)
     form_columns = ('username', 'roles')
+    # The registration form's rule: a name is part of its profile's URL.
+    form_args = dict(username=dict(validators=[DataRequired(), Regexp(USERNAME, message=USERNAME_RULE)]))
 
 
 class RoleView(CustomModelView):
