@@ -177,3 +177,23 @@ def test_a_mail_server_that_never_answers_is_retried_not_waited_for(mailing):
         guard.cancel()
     assert result.state == "FAILURE" and "timed out" in str(result.result)
     assert 6 * 0.2 <= time.monotonic() - started < 5  # six tries of 0.2 s each, not one stuck for good
+
+
+@pytest.mark.chapters(since=10)
+def test_the_digest_shows_an_html_posts_text_not_its_tags(mailing, mailbox):
+    """A post written as HTML (chapter 10's editor) reads as text in the weekly digest: no tags shown
+    escaped, no script."""
+    app, _, _ = mailing(mailbox.port)
+    models = importlib.import_module("webapp.models")
+    db = app.extensions["sqlalchemy"]
+    with app.app_context():
+        post = models.Post("Bold news")
+        post.text = "<p>Some <strong>bold</strong> news<script>x()</script></p>"
+        post.publish_date = datetime.datetime(2025, 6, 12, 9, 0)
+        db.session.add(post)
+        db.session.commit()
+        assert app.extensions["celery"].tasks["webapp.tasks.digest"].apply(("2025-06-14",)).get() == 1
+    [mail] = mailbox.wait_for(1)
+    html = mail.get_body(("html",)).get_content()
+    assert "Some bold news" in html
+    assert "&lt;" not in html and "<strong>" not in html and "x()" not in html
