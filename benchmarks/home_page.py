@@ -1,7 +1,8 @@
 """How fast is the blog's home page, and does its cost grow with the blog? Measured with wrk.
 
     python benchmarks/home_page.py [--chapter 6] [--posts 1000,10000] [--databases sqlite,postgresql]
-                                   [--duration 5] [--rounds 3] [--connections 8] [--workers 2] [--quick]
+                                   [--cache simple,redis] [--duration 5] [--rounds 3] [--connections 8]
+                                   [--workers 2] [--quick]
 
 Not a test: it prints figures. For each database (SQLite in a temporary folder; a scratch database on
 the PostgreSQL server at 127.0.0.1:5432, dropped afterwards) and each blog size it builds the tables
@@ -19,6 +20,14 @@ costs, whatever the machine), the page at the largest size as a share of the pag
 runs, counted in this process with an SQLAlchemy event, and the CPU time the gunicorn workers spent
 on one request of each (Linux: /proc), which holds even when other work shares the machine; the
 database server's own CPU time is not in it. Nothing leaves 127.0.0.1.
+
+A chapter with a cache (Flask-Caching, chapter 10 on) serves its home page three times side by side in
+the same gunicorn: uncached (NullCache: what the page itself costs, the rows above), and, for each of
+--cache, cached in the worker's memory (SimpleCache, under /cache-simple/) and in Redis (RedisCache,
+CACHE_REDIS_URL or 127.0.0.1:6379/1, under /cache-redis/, keys under a prefix of the run's own, deleted
+at the end). A SimpleCache is one per worker: a second of wrk warms every worker before measuring. A
+second table gives, per cache, home uncached, home cached and hello in requests per second, and
+cached/hello: the cached page against the cheapest page Flask can serve.
 """
 from __future__ import annotations
 
@@ -62,7 +71,18 @@ WSGI = textwrap.dedent('''
     def index():
         return "<h1>Hello World!</h1>"
 
-    application = DispatcherMiddleware(blog, {{"/hello": hello}})
+    mounts = {{"/hello": hello}}
+    if "cache" in getattr(blog, "extensions", {{}}):
+        # The page uncached at /, and the same app cached with each backend under /cache-NAME/.
+        cache = next(iter(blog.extensions["cache"]))
+        cache.init_app(blog, config={{"CACHE_TYPE": "NullCache", "CACHE_NO_NULL_WARNING": True}})
+        for name, backend in {caches!r}.items():
+            cached = chapters.load_app(chapter, "ProdConfig")
+            cached.config.update(DEBUG=False)
+            cache.init_app(cached, config={{"CACHE_TYPE": backend, "CACHE_KEY_PREFIX": {prefix!r}}})
+            mounts["/cache-" + name] = cached
+
+    application = DispatcherMiddleware(blog, mounts)
 ''')
 
 
@@ -102,25 +122,54 @@ def flask(chapter, env, *args, progress: str | None = None) -> None:
 # Measured beside the home page when the chapter has it (chapter 8 on): the API's first page of posts.
 API_LIST = "/api/post"
 
+# The caches the home page is measured with, in a chapter that has one (chapter 10 on).
+CACHES = {"simple": "SimpleCache", "redis": "RedisCache"}
+# Where the run keeps its Redis entries (and what it deletes at the end).
+PREFIX = f"bench-{os.getpid()}-{int(time.time())}:"
 
-def count_queries(chapter) -> dict[str, int]:
+
+def cached_path(name: str, path: str) -> str:
+    return f"/cache-{name}{path}"
+
+
+def count_queries(chapter, caches=()) -> dict[str, int]:
     """The pages to measure, each with the SQL statements one GET of it runs (its second request: the
-    first sets up). The app reads DATABASE_URL from the environment, as the server does."""
-    import sqlalchemy as sa
+    first sets up, and fills the cache). The app reads DATABASE_URL from the environment, as the
+    server does. With a cache (chapter 10 on), the home page also under each of `caches`."""
     from flask import url_for
 
     chapters.activate(chapter.path)
     app = chapters.load_app(chapter, "ProdConfig")
     app.config.update(DEBUG=False)
     with app.test_request_context():
-        paths = [url_for(chapter.home)]
+        home = url_for(chapter.home)
+    paths = [home]
     if any(rule.rule == API_LIST for rule in app.url_map.iter_rules()):
         paths.append(API_LIST)
+    cache = next(iter(app.extensions.get("cache", {})), None)
+    if cache is None:
+        return statements_of(app, {path: path for path in paths})
+    cache.init_app(app, config={"CACHE_TYPE": "NullCache", "CACHE_NO_NULL_WARNING": True})
+    queries = statements_of(app, {path: path for path in paths})
+    for name in caches:
+        cache.init_app(app, config={"CACHE_TYPE": CACHES[name], "CACHE_KEY_PREFIX": PREFIX})
+        path = cached_path(name, home)
+        queries.update(statements_of(app, {path: home}))
+        if queries[path]:  # Flask-Caching serves the page uncached when its backend fails
+            raise SystemExit(f"the {name} cache did not serve {home} a second time (is Redis running, "
+                             f"at CACHE_REDIS_URL or 127.0.0.1:6379/1?)")
+    return queries
+
+
+def statements_of(app, paths: dict[str, str]) -> dict[str, int]:
+    """{label: SQL statements the second GET of its path runs}."""
+    import sqlalchemy as sa
+
     queries = {}
     with app.app_context():
         engine = app.extensions["sqlalchemy"].engine
         client = app.test_client()
-        for path in paths:
+        for label, path in paths.items():
             statements = []
             client.get(path)
             count = lambda *args: statements.append(args[2])  # noqa: E731
@@ -129,9 +178,15 @@ def count_queries(chapter) -> dict[str, int]:
             sa.event.remove(engine, "before_cursor_execute", count)
             if response.status_code != 200:
                 raise SystemExit(f"{path} answered {response.status_code} in process")
-            queries[path] = len(statements)
+            queries[label] = len(statements)
         engine.dispose()
     return queries
+
+
+def warm_every_worker(url: str, connections: int) -> None:
+    """A second of wrk: concurrent connections reach every gunicorn worker (each has its own
+    SimpleCache, filled by its first request)."""
+    subprocess.run(["wrk", "-t1", f"-c{connections}", "-d1s", url], capture_output=True, check=True)
 
 
 def warm_up(url: str, requests: int = 20) -> None:
@@ -176,8 +231,9 @@ def wrk(url: str, server, duration: int, connections: int, threads: int) -> tupl
 
 
 @contextlib.contextmanager
-def gunicorn(work: Path, chapter, env, workers: int):
-    (work / "bench_wsgi.py").write_text(WSGI.format(root=str(ROOT), chapter=chapter.name))
+def gunicorn(work: Path, chapter, env, workers: int, caches=()):
+    (work / "bench_wsgi.py").write_text(WSGI.format(root=str(ROOT), chapter=chapter.name, prefix=PREFIX,
+                                                    caches={name: CACHES[name] for name in caches}))
     port = live.free_port()
     command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers",
                str(workers), "--worker-class", "sync", "--log-level", "warning", "bench_wsgi:application"]
@@ -232,12 +288,14 @@ def measure(chapter, kind: str, posts: int, options, work: Path) -> list[Row]:
             say(f"{label}: VACUUM ANALYZE")
             vacuum(url)
         os.environ.update(DATABASE_URL=url, WEBAPP_ENV="prod", SECRET_KEY="benchmark-only")
-        queries = count_queries(chapter)
+        queries = count_queries(chapter, options.caches)
         rows = []
-        with gunicorn(work, chapter, env, options.workers) as (base, server):
+        with gunicorn(work, chapter, env, options.workers, options.caches) as (base, server):
             warm_up(base + "/hello/")
             for path in queries:
                 warm_up(base + path)
+                if path.startswith("/cache-"):
+                    warm_every_worker(base + path, options.connections)
             # Each page, then hello, round after round: both measured in the same minutes.
             results = {path: [] for path in (*queries, "/hello/")}
             for round in range(1, options.rounds + 1):
@@ -259,7 +317,8 @@ def measure(chapter, kind: str, posts: int, options, work: Path) -> list[Row]:
 
 def table(rows: list[Row]) -> str:
     fewest = min(row.posts for row in rows)
-    lines = [f"{'database':<11} {'posts':>6} {'url':<10} {'hello/s':>8} {'page/s':>8} {'page/hello':>10} "
+    width = max(10, *(len(row.url) for row in rows))
+    lines = [f"{'database':<11} {'posts':>6} {'url':<{width}} {'hello/s':>8} {'page/s':>8} {'page/hello':>10} "
              f"{'vs ' + str(fewest):>9} {'queries':>7} {'CPU ms hello':>12} {'page':>6} {'ratio':>6}"]
     databases = list(dict.fromkeys(row.database for row in rows))
     for row in sorted(rows, key=lambda r: (databases.index(r.database), r.url, r.posts)):
@@ -268,9 +327,37 @@ def table(rows: list[Row]) -> str:
         growth = "" if row is first else f"{row.page / first.page:.0%}"
         cpu = (f"{row.hello_cpu:>12.2f} {row.page_cpu:>6.2f} {row.hello_cpu / row.page_cpu:>6.1%}"
                if row.page_cpu else f"{'-':>12} {'-':>6} {'-':>6}")
-        lines.append(f"{row.database:<11} {row.posts:>6} {row.url:<10} {row.hello:>8.0f} {row.page:>8.0f} "
+        lines.append(f"{row.database:<11} {row.posts:>6} {row.url:<{width}} {row.hello:>8.0f} {row.page:>8.0f} "
                      f"{row.page / row.hello:>10.1%} {growth:>9} {row.queries:>7} {cpu}")
     return "\n".join(lines)
+
+
+def cache_table(rows: list[Row]) -> str:
+    """Per database, size and cache: the home page uncached and cached, hello, and the ratios."""
+    lines = [f"{'database':<11} {'posts':>6} {'cache':<7} {'home/s':>8} {'cached/s':>9} {'hello/s':>8} "
+             f"{'cached/hello':>12} {'cached/home':>11}"]
+    for row in rows:
+        match = re.fullmatch(r"/cache-(\w+)(/.*)", row.url)
+        if not match:
+            continue
+        home = next(r for r in rows if (r.database, r.posts, r.url) == (row.database, row.posts,
+                                                                          match[2]))
+        lines.append(f"{row.database:<11} {row.posts:>6} {match[1]:<7} {home.page:>8.0f} {row.page:>9.0f} "
+                     f"{row.hello:>8.0f} {row.page / row.hello:>12.1%} {row.page / home.page:>10.1f}×")
+    return "\n".join(lines) if len(lines) > 1 else ""
+
+
+def forget_cached_pages(caches) -> None:
+    """Delete the run's entries from Redis (they expire on their own, the blog's version does not)."""
+    if "redis" not in caches:
+        return
+    import redis
+
+    client = redis.Redis.from_url(os.environ.get("CACHE_REDIS_URL", "redis://127.0.0.1:6379/1"))
+    keys = list(client.scan_iter(PREFIX + "*"))
+    if keys:
+        client.delete(*keys)
+    client.close()
 
 
 def load() -> str:
@@ -282,6 +369,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--chapter", default=str(chapters.newest().number))
     parser.add_argument("--posts", default="1000,10000", help="blog sizes, comma-separated")
     parser.add_argument("--databases", default="sqlite,postgresql", help="sqlite and/or postgresql")
+    parser.add_argument("--cache", default="simple,redis",
+                        help="chapter 10 on: the home page also cached in each of these (simple, redis; "
+                             "none for neither)")
     parser.add_argument("--duration", type=int, default=5, help="seconds of wrk per URL and round")
     parser.add_argument("--rounds", type=int, default=3, help="page, then hello, this many times")
     parser.add_argument("--connections", type=int, default=8)
@@ -302,6 +392,9 @@ def main(argv: list[str] | None = None) -> None:
     kinds = [k.strip() for k in options.databases.split(",")]
     if unknown := set(kinds) - {"sqlite", "postgresql"}:
         raise SystemExit(f"unknown database {', '.join(sorted(unknown))}: use sqlite, postgresql")
+    options.caches = [] if options.cache == "none" else [c.strip() for c in options.cache.split(",")]
+    if unknown := set(options.caches) - set(CACHES):
+        raise SystemExit(f"unknown cache {', '.join(sorted(unknown))}: use simple, redis or none")
 
     say(f"{chapter.label} ({chapter.title}); gunicorn, {options.workers} sync workers, production "
         f"config; wrk -t{options.threads} -c{options.connections}, best of {options.rounds} rounds of "
@@ -314,9 +407,15 @@ def main(argv: list[str] | None = None) -> None:
                 rows.extend(measure(chapter, kind, posts, options, work))
     finally:
         shutil.rmtree(work, ignore_errors=True)
+        forget_cached_pages(options.caches)
     say(f"load average {load()}")
     say("")
     say(table(rows))
+    if caches := cache_table(rows):
+        say("")
+        say(caches)
+        say("cached/hello: the cached home page (an anonymous visitor's, served from the cache) as a share "
+            "of the bare hello; cached/home: how many times faster than the page drawn each time.")
     say(f"page/hello: the home page's speed as a share of a bare Flask hello from the same server; "
         f"vs {sizes[0]}: the page's speed against itself on the same database with {sizes[0]} posts "
         "(100%: its cost does not grow with the blog); queries: SQL statements one home page runs; "

@@ -86,3 +86,30 @@ def test_the_task_benchmark_prints_both_brokers_rates_and_their_ratio():
     assert re.search(r"^RabbitMQ \+ Redis\s+\d+\.\d$", out, re.M)
     assert re.search(r"^embedded \(SQLite\)\s+\d+\.\d$", out, re.M)
     assert re.search(r"^RabbitMQ \+ Redis / embedded: \d+\.\d×$", out, re.M)
+
+
+def test_a_chapter_with_a_cache_gets_the_cached_home_page_beside_hello(benchmark):
+    """Chapter 10 on: the home page cached in each backend has its rows, and a second table puts
+    home uncached, home cached and hello side by side, with cached/hello and cached/home."""
+    Row = benchmark.Row
+    rows = [
+        Row("sqlite", 1000, "/blog/", hello=4000, page=400, queries=5, hello_cpu=None, page_cpu=None),
+        Row("sqlite", 1000, "/cache-simple/blog/", hello=4000, page=3900, queries=0, hello_cpu=None,
+            page_cpu=None),
+        Row("sqlite", 1000, "/cache-redis/blog/", hello=4000, page=3800, queries=0, hello_cpu=None,
+            page_cpu=None),
+    ]
+    assert re.search(r"sqlite\s+1000\s+/cache-simple/blog/\s+4000\s+3900\s+97\.5%\s+0", benchmark.table(rows))
+    lines = benchmark.cache_table(rows).splitlines()
+    assert lines[0].split() == ["database", "posts", "cache", "home/s", "cached/s", "hello/s",
+                                "cached/hello", "cached/home"]
+    assert re.fullmatch(r"sqlite\s+1000\s+simple\s+400\s+3900\s+4000\s+97\.5%\s+9\.8×", lines[1])
+    assert re.fullmatch(r"sqlite\s+1000\s+redis\s+400\s+3800\s+4000\s+95\.0%\s+9\.5×", lines[2])
+    assert benchmark.cache_table(rows[:1]) == ""
+
+
+def test_an_unknown_cache_is_refused_in_one_line(benchmark, capsys):
+    """--cache memcached: the benchmark names the caches it knows and exits."""
+    with pytest.raises(SystemExit) as exit:
+        benchmark.main(["--cache", "memcached"])
+    assert "unknown cache memcached: use simple, redis or none" in str(exit.value)

@@ -5,6 +5,7 @@ from flask_login import current_user
 from flask_principal import RoleNeed, UserNeed, identity_loaded
 from flask_wtf.csrf import generate_csrf
 
+from webapp.caching import SharedPages
 from webapp.commands import add_reminder, add_role, add_user, clean, hello
 from webapp.config import instance_secret_key
 from webapp.controllers.blog import blog_blueprint
@@ -12,8 +13,8 @@ from webapp.controllers.main import main_blueprint
 from webapp.controllers.rest import rest_blueprint
 from webapp.converters import IdConverter, TextConverter
 from webapp.demo import seed
-from webapp.extensions import (assets_init_app, bcrypt, bootstrap, celery_init_app, debug_toolbar,
-                               limiter, login_manager, mail, migrate, oauth, principals)
+from webapp.extensions import (assets_init_app, bcrypt, bootstrap, cache, celery_init_app,
+                               debug_toolbar, limiter, login_manager, mail, migrate, oauth, principals)
 from webapp.models import Anonymous, Comment, Post, Reminder, Role, Tag, User, db
 
 # The book's WEBAPP_ENV: which configuration `flask --app webapp ...` uses.
@@ -88,6 +89,9 @@ def create_app(object_name=None):
     login_manager.anonymous_user = Anonymous
     limiter.init_app(app)
     principals.init_app(app)
+    cache.init_app(app)
+    # Pages the same for every anonymous visitor go out from the cache before Flask runs (caching.py).
+    app.wsgi_app = SharedPages(app, app.wsgi_app)
     oauth.init_app(app)
     mail.init_app(app)
     debug_toolbar.init_app(app)

@@ -153,6 +153,11 @@ class ProdConfig(Config):
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     # RabbitMQ carries the tasks, Redis keeps their results.
     CELERY = celery_settings('amqp://guest:guest@127.0.0.1:5672//', 'redis://127.0.0.1:6379/0')
+    # Chapter 10: the page cache in Redis, shared by every worker process, so that a post written
+    # through any of them (or `flask` on the command line) empties it for all (webapp/caching.py).
+    CACHE_TYPE = os.environ.get('CACHE_TYPE', 'RedisCache')
+    CACHE_REDIS_URL = os.environ.get('CACHE_REDIS_URL', 'redis://127.0.0.1:6379/1')
+    CACHE_KEY_PREFIX = os.environ.get('CACHE_KEY_PREFIX', 'blog:')
 
 
 class DevConfig(Config):
@@ -169,6 +174,10 @@ class DevConfig(Config):
     SQLALCHEMY_RECORD_QUERIES = True
     # An edited static/css/site.css is bundled again at the next page, without a restart.
     ASSETS_AUTO_BUILD = True
+    # Chapter 10: the cache in the server's memory. Right for `flask run` (one process); a write made
+    # by another process (a `flask` command) reaches it only with CACHE_TYPE=RedisCache (README).
+    CACHE_TYPE = os.environ.get('CACHE_TYPE', 'SimpleCache')
+    CACHE_REDIS_URL = os.environ.get('CACHE_REDIS_URL', 'redis://127.0.0.1:6379/1')
 
 
 class TestConfig(Config):
@@ -185,6 +194,9 @@ class TestConfig(Config):
     RECAPTCHA_PRIVATE_KEY = None
     # Tasks go nowhere unless a test names a broker (its worker's): kombu's in-process transport.
     CELERY = celery_settings('memory://', 'cache+memory://')
+    # The book's: nothing is cached while testing (the cache's own tests give the app a real one).
+    CACHE_TYPE = 'NullCache'
+    CACHE_NO_NULL_WARNING = True  # Flask-Caching warns of NullCache otherwise: here it is meant
 
 
 def instance_secret_key(path):

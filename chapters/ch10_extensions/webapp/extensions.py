@@ -15,6 +15,7 @@ from flask_assets import Bundle, Environment
 from flask_bcrypt import Bcrypt
 from flask_bootstrap import Bootstrap5
 from flask_debugtoolbar import DebugToolbarExtension
+from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -27,6 +28,9 @@ migrate = Migrate()
 bootstrap = Bootstrap5()
 # Chapter 10: the debug toolbar, on only where DEBUG_TB_ENABLED is (the development configuration).
 debug_toolbar = DebugToolbarExtension()
+# Chapter 10: Flask-Caching (the book's Flask-Cache). CACHE_TYPE in config.py says where entries live;
+# webapp/caching.py, what may be cached and when it is thrown away.
+cache = Cache()
 
 login_manager = LoginManager()
 login_manager.login_view = "main.login"

@@ -1,4 +1,5 @@
 import datetime
+from collections import namedtuple
 from os import path
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
@@ -7,7 +8,8 @@ from flask_principal import Permission, UserNeed
 from sqlalchemy import func, select
 from sqlalchemy.orm import configure_mappers, joinedload, selectinload
 
-from webapp.extensions import admin_permission, poster_permission
+from webapp.caching import page_key, per_visitor_csrf, personal, shareable, sidebar_key
+from webapp.extensions import admin_permission, cache, poster_permission
 from webapp.forms import CommentForm, PostForm
 from webapp.models import Comment, Post, Tag, User, db, tags
 
@@ -35,7 +37,14 @@ NEWEST_FIRST = (Post.publish_date.desc(), Post.id.desc())
 # post_tags on every page would make each page slower as the blog grows.
 POPULAR_AMONG = 100
 
+# What the sidebar shows of a post or a tag: plain values, safe to keep in a cache (an ORM object
+# taken out of the cache is detached from any session).
+Link = namedtuple('Link', 'id title')
 
+
+# The book's cached sidebar: one entry for every page, for two hours, or until the next write (its
+# key holds the blog's version, webapp/caching.py).
+@cache.cached(timeout=7200, key_prefix=sidebar_key)
 def sidebar_data():
     recent = db.session.scalars(
         select(Post).order_by(*NEWEST_FIRST).limit(5)
@@ -54,11 +63,16 @@ def sidebar_data():
         .limit(5)
     ).all()
 
-    return recent, top_tags
+    return ([Link(post.id, post.title) for post in recent],
+            [(Link(tag.id, tag.title), total) for tag, total in top_tags])
 
 
+# The book's @cache.cached(timeout=60), kept from being wrong (webapp/caching.py): shared only between
+# anonymous visitors, keyed by the blog's version, and with each visitor's own CSRF token.
 @blog_blueprint.route('/')
 @blog_blueprint.route('/<int:page>')
+@per_visitor_csrf
+@cache.cached(timeout=60, key_prefix=page_key, unless=personal, response_filter=shareable)
 def home(page=1):
     posts = db.paginate(
         select(Post).options(*with_author_and_tags()).order_by(*NEWEST_FIRST),
@@ -80,6 +94,8 @@ def home(page=1):
 
 
 @blog_blueprint.route('/post/<int:post_id>', methods=('GET', 'POST'))
+@per_visitor_csrf
+@cache.cached(timeout=60, key_prefix=page_key, unless=personal, response_filter=shareable)
 def post(post_id):
     post = db.get_or_404(Post, post_id, options=with_author_and_tags())
     form = CommentForm()
