@@ -8,13 +8,15 @@ from flask_wtf.csrf import generate_csrf
 from webapp.caching import SharedPages
 from webapp.commands import add_reminder, add_role, add_user, clean, hello
 from webapp.config import instance_secret_key
+from webapp.controllers.admin import AdminHome
 from webapp.controllers.blog import blog_blueprint
 from webapp.controllers.main import main_blueprint
 from webapp.controllers.rest import rest_blueprint
 from webapp.converters import IdConverter, TextConverter
 from webapp.demo import seed
-from webapp.extensions import (assets_init_app, bcrypt, bootstrap, cache, celery_init_app,
-                               debug_toolbar, limiter, login_manager, mail, migrate, oauth, principals)
+from webapp.extensions import (admin, assets_init_app, bcrypt, bootstrap, cache, celery_init_app,
+                               ckeditor, debug_toolbar, limiter, login_manager, mail, migrate, oauth,
+                               principals)
 from webapp.models import Anonymous, Comment, Post, Reminder, Role, Tag, User, db
 
 # The book's WEBAPP_ENV: which configuration `flask --app webapp ...` uses.
@@ -141,6 +143,9 @@ def create_app(object_name=None):
     app.register_blueprint(main_blueprint)
     app.register_blueprint(blog_blueprint)
     app.register_blueprint(rest_blueprint)
+    # The admin's views (controllers/admin.py), its home page for admins only like the rest.
+    admin.init_app(app, index_view=AdminHome())
+    ckeditor.init_app(app)
 
     # What the book's manage.py did: a shell with the models, and (new) demo data.
     @app.shell_context_processor

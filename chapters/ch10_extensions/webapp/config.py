@@ -138,6 +138,10 @@ class Config(object):
     DIGEST_RECIPIENTS = [a.strip() for a in os.environ.get(
         'DIGEST_RECIPIENTS', 'readers@localhost').split(',') if a.strip()]
 
+    # Chapter 10's admin: CKEditor 4 from Flask-CKEditor's package, never from its CDN.
+    CKEDITOR_SERVE_LOCAL = True
+    CKEDITOR_PKG_TYPE = 'standard'
+
 
 class ProdConfig(Config):
     # No default: create_app refuses to start a production app without a secret key.

@@ -11,11 +11,14 @@ import flask_mail
 from authlib.integrations.flask_client import OAuth
 from celery import Celery, Task
 from flask import current_app
+from flask_admin import Admin
+from flask_admin.theme import Bootstrap4Theme
 from flask_assets import Bundle, Environment
 from flask_bcrypt import Bcrypt
 from flask_bootstrap import Bootstrap5
-from flask_debugtoolbar import DebugToolbarExtension
 from flask_caching import Cache
+from flask_ckeditor import CKEditor
+from flask_debugtoolbar import DebugToolbarExtension
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -128,6 +131,11 @@ rest_api = Api(
                               'description': 'Bearer <the token from POST /api/auth>'}},
     security='token',
 )
+
+# Chapter 10: the admin at /admin (its views: controllers/admin.py), Flask-Admin 2's Bootstrap 4
+# theme served from its package; CKEditor 4 for the posts' text, from Flask-CKEditor's package.
+admin = Admin(name='My Blog', theme=Bootstrap4Theme())
+ckeditor = CKEditor()
 
 
 def celery_init_app(app):

@@ -13,6 +13,7 @@ from sqlalchemy import event, func, inspect, select
 from sqlalchemy.orm import object_session, validates
 
 from webapp.extensions import bcrypt
+from webapp.sanitize import clean_post_text
 
 db = SQLAlchemy()
 
@@ -236,6 +237,11 @@ class Post(db.Model):
 
     def __repr__(self):
         return "<Post '{}'>".format(self.title)
+
+    @validates('text')
+    def clean_text(self, key, text):
+        # HTML keeps only what the blog may show (webapp/sanitize.py), whoever writes it.
+        return clean_post_text(text)
 
 
 class Comment(db.Model):

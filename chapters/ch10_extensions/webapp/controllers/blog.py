@@ -12,6 +12,7 @@ from webapp.caching import page_key, per_visitor_csrf, personal, shareable, side
 from webapp.extensions import admin_permission, cache, poster_permission
 from webapp.forms import CommentForm, PostForm
 from webapp.models import Comment, Post, Tag, User, db, tags
+from webapp.sanitize import plain_text, post_html
 
 blog_blueprint = Blueprint(
     'blog',
@@ -193,6 +194,11 @@ def can_edit(post):
     # The book's UserNeed check: the identity provides UserNeed(id) only for that user.
     author = Permission(UserNeed(post.user_id))
     return poster_permission.can() and (author.can() or admin_permission.can())
+
+
+# A post's text, cleaned HTML or plain paragraphs (post.html), and without its tags (summaries).
+blog_blueprint.add_app_template_filter(post_html, 'post_html')
+blog_blueprint.add_app_template_filter(plain_text, 'plain_text')
 
 
 @blog_blueprint.app_context_processor
