@@ -140,7 +140,9 @@ class SharedPages:
         self.app, self.wsgi_app = app, wsgi_app
 
     def __call__(self, environ, start_response):
-        if environ.get('REQUEST_METHOD') != 'GET' or environ.get('HTTP_COOKIE'):
+        # In debug mode (development) the app draws every answer: the debug toolbar shows each
+        # request's own queries, and a stored toolbar would show another's.
+        if environ.get('REQUEST_METHOD') != 'GET' or environ.get('HTTP_COOKIE') or self.app.debug:
             return self.wsgi_app(environ, start_response)
         backend = self.app.extensions['cache'][cache]
         key = 'front{}{}'.format(environ.get('SCRIPT_NAME', ''), environ.get('PATH_INFO', ''))

@@ -29,11 +29,11 @@ from flask_restx import Api
 bcrypt = Bcrypt()
 migrate = Migrate()
 bootstrap = Bootstrap5()
-# Chapter 10: the debug toolbar, on only where DEBUG_TB_ENABLED is (the development configuration).
-debug_toolbar = DebugToolbarExtension()
 # Chapter 10: Flask-Caching (the book's Flask-Cache). CACHE_TYPE in config.py says where entries live;
 # webapp/caching.py, what may be cached and when it is thrown away.
 cache = Cache()
+# Chapter 10: the debug toolbar, on only where DEBUG_TB_ENABLED is (the development configuration).
+debug_toolbar = DebugToolbarExtension()
 
 login_manager = LoginManager()
 login_manager.login_view = "main.login"
