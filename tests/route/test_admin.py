@@ -200,6 +200,30 @@ def test_no_admin_post_without_its_token_changes_anything(app, client, db, model
         assert snapshot(files) == disk, url
 
 
+def test_a_value_the_model_refuses_is_said_on_the_form(app, client, db, models, auth, cast):
+    """A reminder with a bad address, made through the admin, is refused with the reason, no 500,
+    in development too (where Flask-Admin re-raises what a view raises)."""
+    app.debug = True
+    auth.login("root")
+    response = client.post("/admin/reminder/new/", data={
+        "csrf_token": form_token(client, "/admin/reminder/new/"), "email": "not an address",
+        "text": "Hello", "date": "2026-01-01 00:00:00"})
+    assert response.status_code == 200
+    assert "is not an e-mail address" in response.get_data(as_text=True)
+    assert db.session.scalars(select(models.Reminder)).all() == []
+
+
+def test_usernames_keep_the_registration_rule(client, db, models, auth, cast):
+    """A user made or renamed through the admin needs a name the registration form would take."""
+    auth.login("root")
+    token = form_token(client, "/admin/user/new/")
+    for url in ("/admin/user/new/", f"/admin/user/edit/?id={cast['default'].id}"):
+        response = client.post(url, data={"csrf_token": token, "username": "../bad name"})
+        assert response.status_code == 200 and "A username is 1 to 40 letters" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert "../bad name" not in set(db.session.scalars(select(models.User.username)))
+
+
 def test_search_finds_posts_by_text_and_title(client, auth, cast, make):
     """The posts' list searches their titles and texts (the book's column_searchable_list)."""
     make.post("Haystack", text="a needle inside")
@@ -267,6 +291,7 @@ def files(app, tmp_path, monkeypatch):
     outside.mkdir()
     (outside / "secret.txt").write_text("secret\n")
     (tmp_path / "top.txt").write_text("top\n")
+    (static / "link").symlink_to(outside)  # a link inside static/ to a folder outside it
     view = next(v for admin in app.extensions["admin"] for v in admin._views if isinstance(v, FileAdmin))
     monkeypatch.setattr(view.storage, "base_path", str(static))
     return tmp_path
@@ -279,14 +304,14 @@ def snapshot(root):
 
 ESCAPES = ["..", "../outside", "../outside/secret.txt", "css/../../outside/secret.txt",
            "%2e%2e%2foutside%2fsecret.txt", "..%2ftop.txt", "/etc/passwd", "//etc/passwd",
-           "%2fetc%2fpasswd", ".", "..\\outside\\secret.txt"]
+           "%2fetc%2fpasswd", ".", "..\\outside\\secret.txt", "link", "link/secret.txt"]
 BASE = "/admin/customfileadmin"
 
 
 @pytest.mark.parametrize("escape", ESCAPES)
 def test_the_file_admin_cannot_leave_static(client, auth, cast, files, escape):
     """Browsing, downloading, uploading, making a folder, renaming, deleting and editing with a path
-    that leads out of static/ (.., absolute, encoded) are refused, never a server error, and nothing
+    that leads out of static/ (.., absolute, encoded, through a link) are refused, never a server error, and nothing
     outside static/ is read or changed."""
     import io
 

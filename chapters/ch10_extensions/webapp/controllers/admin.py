@@ -6,16 +6,17 @@ Its views are added here once, to the `admin` of extensions.py; create_app binds
 """
 import os
 
-from flask import abort, redirect, request
+from flask import abort, flash, redirect, request
 from flask_admin import AdminIndexView, BaseView, expose
 from flask_admin.contrib.fileadmin import FileAdmin
 from flask_admin.contrib.sqla import ModelView
 from flask_ckeditor import CKEditorField
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from wtforms.validators import DataRequired, Regexp
 
 from webapp.extensions import admin, admin_permission, login_manager
-from webapp.models import Comment, Post, Reminder, Role, Tag, User, db
+from webapp.models import USERNAME, USERNAME_RULE, Comment, Post, Reminder, Role, Tag, User, db
 
 # Flask-Admin's pages draw with inline styles (style= in its templates, and CKEditor's toolbar), and
 # CKEditor 4's buttons call it with inline handlers (onclick="CKEDITOR.tools.callFunction(…)"): the
@@ -77,12 +78,22 @@ class CustomModelView(AdminOnly, ModelView):
     """A model's list, search, create, edit and delete pages (the book's empty subclass)."""
     page_size = 50
 
+    def handle_view_exception(self, exc):
+        # A model's own check refused a value (a reminder's address, its text): said on the form,
+        # in development too (Flask-Admin re-raises everything in debug mode).
+        if isinstance(exc, ValueError):
+            flash(str(exc), 'error')
+            return True
+        return super().handle_view_exception(exc)
+
 
 class UserView(CustomModelView):
     # Neither the password's hash nor the session token is shown or edited here.
     column_list = ('username', 'roles', 'social_id')
     column_searchable_list = ('username',)
     form_columns = ('username', 'roles')
+    # The registration form's rule: a name is part of its profile's URL.
+    form_args = dict(username=dict(validators=[DataRequired(), Regexp(USERNAME, message=USERNAME_RULE)]))
 
 
 class RoleView(CustomModelView):
