@@ -67,7 +67,7 @@ def test_404_page_keeps_the_layout(client, db):
     html = response.get_data(as_text=True)
     assert response.status_code == 404
     assert "404 · Page not found" in html
-    assert "bootstrap.min.css" in html and 'href="/blog/"' in html
+    assert '<link rel="stylesheet"' in html and 'href="/blog/"' in html
 
 
 def test_500_page_keeps_the_layout(app, client, db):

@@ -11,8 +11,9 @@ pytestmark = pytest.mark.chapters(since=4)
 
 
 def themed(html: str) -> bool:
-    """The blog's layout: its navigation bar and Bootstrap, not Werkzeug's bare page."""
-    return 'class="navbar-brand" href="/blog/"' in html and "bootstrap.min.css" in html
+    """The blog's layout: its navigation bar and its stylesheet (Bootstrap's, or from chapter 10 the
+    bundle holding it), not Werkzeug's bare page."""
+    return 'class="navbar-brand" href="/blog/"' in html and '<link rel="stylesheet"' in html
 
 
 @pytest.fixture
