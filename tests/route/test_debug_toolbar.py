@@ -1,5 +1,7 @@
 """Flask-DebugToolbar (chapter 10 on): on every page in development, nowhere else, not even in
 production started with debug on; the Content-Security-Policy lets it run only where it is."""
+import re
+
 import pytest
 
 pytestmark = pytest.mark.chapters(since=10)
@@ -75,3 +77,13 @@ def test_the_policy_allows_inline_code_only_with_the_toolbar(development):
     assert directives["script-src"] == ["'self'", "'unsafe-inline'"]
     assert directives["style-src"] == ["'self'", "'unsafe-inline'"]
     assert directives["default-src"] == ["'self'"] and directives["object-src"] == ["'none'"]
+
+
+def test_the_sql_panel_lists_the_page_queries(development):
+    """The toolbar's SQL panel counts the queries the page ran, not "Unavailable" (Flask-SQLAlchemy 3
+    records them only when SQLALCHEMY_RECORD_QUERIES says so)."""
+    html, _ = page(development)
+    panel = html[html.index('id="flDebugSQLAlchemyPanel"'):]
+    panel = panel[:panel.index("</li>")]
+    assert "Unavailable" not in panel
+    assert re.search(r"<small>\s*[1-9]\d* quer", panel), panel

@@ -173,6 +173,9 @@ class DevConfig(Config):
     # The debug toolbar on every page; a redirect is followed, not stopped at a page of its own.
     DEBUG_TB_ENABLED = True
     DEBUG_TB_INTERCEPT_REDIRECTS = False
+    # The toolbar's SQL panel lists the queries Flask-SQLAlchemy records: since Flask-SQLAlchemy 3
+    # it records them only when told (before, wherever DEBUG was).
+    SQLALCHEMY_RECORD_QUERIES = True
     # An edited static/css/site.css is bundled again at the next page, without a restart.
     ASSETS_AUTO_BUILD = True
     # Chapter 10: the cache in the server's memory. Right for `flask run` (one process); a write made
