@@ -234,6 +234,18 @@ def test_search_finds_posts_by_text_and_title(client, auth, cast, make):
     assert "Haystack" in html and "Needle in the title" in html and "Nothing here" not in html
 
 
+def test_the_admin_names_authors_tags_and_roles_as_people_read_them(client, auth, cast):
+    """The posts' list and the post form show an author by name and tags by title, and the user form
+    roles by name, not as `<User 'poe'>` (what a model is called in a list or a select: its str)."""
+    auth.login("root")
+    listed = client.get("/admin/post/").get_data(as_text=True)
+    assert re.search(r">\s*poe\s*<", listed) and "&lt;User" not in listed
+    forms = client.get("/admin/post/new/").get_data(as_text=True) + client.get(
+        "/admin/user/new/").get_data(as_text=True)
+    assert "&lt;" not in forms
+    assert re.search(r">\s*kept\s*<", forms) and re.search(r">\s*admin\s*<", forms)
+
+
 def test_posts_filter_by_publish_date(client, auth, cast, make):
     """The posts' list filters on the publish date (the book's column_filters)."""
     make.post("Old news", date=datetime.datetime(2010, 1, 1))

@@ -94,6 +94,10 @@ class User(UserMixin, db.Model):
     def __repr__(self):
         return "<User '{}'>".format(self.username)
 
+    def __str__(self):
+        # What the admin shows for a user in its lists and select boxes (chapter 10).
+        return self.username or ''
+
     def get_id(self):
         # Flask-Login's "alternative id": what the session and the remember-me cookie keep. With
         # UserMixin's plain id, a copied cookie would sign its holder in for ever.
@@ -201,6 +205,9 @@ class Role(db.Model):
     def __repr__(self):
         return "<Role '{}'>".format(self.name)
 
+    def __str__(self):
+        return self.name or ''
+
 
 @event.listens_for(Role.__table__, 'after_create')
 def add_the_roles(table, connection, **kw):
@@ -238,6 +245,9 @@ class Post(db.Model):
     def __repr__(self):
         return "<Post '{}'>".format(self.title)
 
+    def __str__(self):
+        return self.title or ''
+
     @validates('text')
     def clean_text(self, key, text):
         # HTML keeps only what the blog may show (webapp/sanitize.py), whoever writes it.
@@ -265,6 +275,9 @@ class Tag(db.Model):
 
     def __repr__(self):
         return "<Tag '{}'>".format(self.title)
+
+    def __str__(self):
+        return self.title or ''
 
 
 class Reminder(db.Model):
