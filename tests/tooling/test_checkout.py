@@ -90,11 +90,11 @@ def test_checkout_installs_and_passes_on_its_own(number, tmp_path, workbook):
     every = subprocess.run([*pytest, "--collect-only"], cwd=dest, capture_output=True, text=True, env=env)
     assert every.returncode == 0, every.stdout[-3000:]  # a package the checkout lacks fails an import
     assert "deselected" not in every.stdout.splitlines()[-1]  # no other chapter's tests came along
-    # Chapter 2 runs all its tests here. The newest chapter runs every kind but its route tests, the
-    # bulk of its suite and the same code its nox session runs on the same pinned packages (collected
-    # above): what a checkout could lack shows in a server, a Celery worker, Chromium, the notebook
-    # kernel or a database driver (the unit tests' migrations on PostgreSQL and MariaDB).
-    narrow = [] if number == 2 else ["-m", "not route", "--no-coverage"]  # its floor: in its session
+    # Chapter 2 runs all its tests here, coverage included. The newest chapter, whose whole suite its
+    # nox session runs on the same pinned packages, runs the first behaviour of each of its test files
+    # (every case of it: each database, each cache) and its notebook whole: what a checkout could lack
+    # shows there, in a server, a Celery worker, Chromium, the notebook kernel or a database driver.
+    narrow = [] if number == 2 else ["--first-of-each-file", "--no-coverage"]  # its floor: in its session
     # In parallel, as the README's second command says (the first, serial, runs the same tests), in
     # as many processes as nox runs the chapter in.
     processes = ["-n", str(chapter.test_processes), "--dist", "loadfile"]

@@ -35,6 +35,9 @@ def pytest_addoption(parser):
     group.addoption("--chapter-dir", default=None,
                     help="test this folder (a learner's own) instead of the chapter's snapshot")
     group.addoption("--tooling", action="store_true", help="run the tests of the workbook tooling")
+    group.addoption("--first-of-each-file", action="store_true",
+                    help="a quick run: the first behaviour of each test file (all its cases) and the "
+                         "notebook whole; shows that every suite runs here, not all that they check")
 
 
 def pytest_configure(config):
@@ -141,6 +144,9 @@ def pytest_collection_modifyitems(session, config, items):
         callspec = getattr(item, "callspec", None)
         if callspec is not None:  # one behaviour, several cases (databases, roles, inputs)
             item.user_properties.append(("case", callspec.id))
+    if chapter is not None and config.option.first_of_each_file:
+        keep, more = first_of_each_file(keep)
+        drop += more
     if drop:
         config.hook.pytest_deselected(items=drop)
     # The kinds that wait (on a kernel, a Celery worker, a server, a browser) first: xdist hands out
@@ -148,6 +154,18 @@ def pytest_collection_modifyitems(session, config, items):
     if chapter is not None and hasattr(config, "workerinput"):  # unsorted in a serial run's report
         keep.sort(key=lambda item: WAITING_FIRST.get(kind_of(item), len(WAITING_FIRST)))
     items[:] = keep
+
+
+def first_of_each_file(items: list) -> tuple[list, list]:
+    """The items of each file's first test function (every case of it), and every notebook cell
+    (a notebook's cells run in order, each on what the ones before it did): kept, dropped."""
+    first: dict = {}
+    keep, drop = [], []
+    for item in items:
+        name = first.setdefault(item.path, getattr(item, "originalname", item.name))
+        whole = kind_of(item) == "notebook"
+        (keep if whole or getattr(item, "originalname", item.name) == name else drop).append(item)
+    return keep, drop
 
 
 @pytest.fixture(scope="session")
