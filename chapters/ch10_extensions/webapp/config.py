@@ -75,7 +75,7 @@ class Config(object):
     REGISTER_LIMIT_PER_CLIENT = '10 per hour'
     REGISTER_LIMIT_PER_ACCOUNT = '5 per hour'
     # Where Flask-Limiter keeps its counts: one process's memory here, Redis in production.
-    RATELIMIT_STORAGE_URI = 'memory://'
+    RATELIMIT_STORAGE_URI = 'threadsafe-memory://'  # extensions.py
     # A 429 says when to try again (Retry-After), and every limited answer how much is left.
     RATELIMIT_HEADERS_ENABLED = True
 
