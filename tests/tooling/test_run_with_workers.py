@@ -1,5 +1,5 @@
-"""`workbook run 9`: the web app, a Celery worker, beat and a mail server started as one, and stopped
-as one, nothing left running (workbook.supervise)."""
+"""`workbook run` (the README's run command: the newest chapter, 9 on): the web app, a Celery worker,
+beat and a mail server started as one, and stopped as one, nothing left running (workbook.supervise)."""
 import os
 import signal
 import subprocess
@@ -14,6 +14,7 @@ import pytest
 from workbook import chapters, live
 
 ROOT = chapters.ROOT
+NEWEST = chapters.newest()
 
 
 def process_table() -> dict[int, tuple[int, int]]:
@@ -56,33 +57,34 @@ def wait_for(condition, timeout: float, what: str, process: subprocess.Popen, ou
 
 
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="counts processes in /proc (Linux)")
-def test_run_9_serves_mails_a_reminder_and_ctrl_c_stops_every_process(tmp_path, workbook):
-    """`workbook run 9` serves the site, a reminder added with `workbook flask 9 add-reminder … now`
-    arrives in the mail folder (and is printed), and Ctrl-C stops the web app, the worker and beat:
-    no process of theirs is left."""
+def test_run_serves_mails_a_reminder_and_ctrl_c_stops_every_process(tmp_path, workbook):
+    """`workbook run` (the newest chapter) serves the site, a reminder added with `workbook flask N
+    add-reminder … now` arrives in the mail folder (and is printed), and Ctrl-C stops the web app, the
+    worker and beat: no process of theirs is left."""
+    number, name = str(NEWEST.number), NEWEST.name
     env = {**os.environ, "WORKBOOK_DATA": str(tmp_path / "data")}
     port, output = live.free_port(), tmp_path / "output.txt"
     with open(output, "wb") as out:
-        run = subprocess.Popen([sys.executable, "-m", "workbook.cli", "run", "9", "--port", str(port)],
+        run = subprocess.Popen([sys.executable, "-m", "workbook.cli", "run", "--port", str(port)],
                                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
                                start_new_session=True)
     started = {run.pid}
     try:
         # Under load, the first run's migrations and demo data take a while.
-        wait_for(lambda: "Ctrl-C stops them all" in output.read_text(), 240, "workbook run 9 started",
+        wait_for(lambda: "Ctrl-C stops them all" in output.read_text(), 240, "workbook run started",
                  run, output)
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as response:
             assert response.status == 200
         started = family(run.pid)
         assert len(started) >= 4, started  # workbook, the web app, the worker, beat
         text = output.read_text()
-        mail = tmp_path / "data" / "ch09_celery-mail"
+        mail = tmp_path / "data" / f"{name}-mail"
         assert f"kept in {mail}" in text
-        assert 'workbook flask 9 add-reminder you@example.com now "hello"' in text
+        assert f'workbook flask {number} add-reminder you@example.com now "hello"' in text
         # The broker's files are beside the database, not in the chapter's folder.
-        assert (tmp_path / "data" / "ch09_celery-celery" / "celery-broker.sqlite").exists()
+        assert (tmp_path / "data" / f"{name}-celery" / "celery-broker.sqlite").exists()
 
-        added = workbook("flask", "9", "add-reminder", "you@example.com", "now", "hello", env=env)
+        added = workbook("flask", number, "add-reminder", "you@example.com", "now", "hello", env=env)
         assert added.returncode == 0, added.stderr
         mails = wait_for(lambda: list(mail.glob("*.eml")), 60, "the reminder's mail", run, output)
         assert len(mails) == 1 and "hello" in mails[0].read_text()
