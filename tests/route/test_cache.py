@@ -14,13 +14,18 @@ pytestmark = pytest.mark.chapters(since=10)
 PASSWORD = "correct horse battery"
 
 
+def on_redis(redis_url):
+    """A cache on the shared Redis, under a prefix of this test's own."""
+    return {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": redis_url,
+            "CACHE_KEY_PREFIX": f"test-cache-{secrets.token_hex(8)}:"}
+
+
 @pytest.fixture(params=["SimpleCache", "RedisCache"])
 def cache(request, app):
     """The app with a real cache: in its memory, or on the shared Redis under a prefix of this test's."""
     config = {"CACHE_TYPE": request.param}
     if request.param == "RedisCache":
-        config.update(CACHE_REDIS_URL=request.getfixturevalue("redis_url"),
-                      CACHE_KEY_PREFIX=f"test-cache-{secrets.token_hex(8)}:")
+        config = on_redis(request.getfixturevalue("redis_url"))
     cache = importlib.import_module("webapp.extensions").cache
     cache.init_app(app, config=config)
     yield cache
@@ -301,8 +306,7 @@ def test_another_worker_serves_a_write_within_a_second_and_at_once_to_visitors_w
     """Two worker processes on one Redis: after a post written through one, the other shows it at once
     to a visitor who sends a cookie, and within a second to one who sends none (each process keeps the
     page it served that long, the price of serving it as fast as a bare hello)."""
-    config = {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": redis_url,
-              "CACHE_KEY_PREFIX": f"test-cache-{secrets.token_hex(8)}:"}
+    config = on_redis(redis_url)
     cache = importlib.import_module("webapp.extensions").cache
     other = make_app(database_url)
     for worker in (app, other):
