@@ -3,6 +3,7 @@ its `client` and CLI `runner`, `db` and the chapter's `models` (what a test asks
 from __future__ import annotations
 
 import importlib
+import sys
 
 import pytest
 
@@ -51,12 +52,18 @@ def make_app(chapter, monkeypatch, compiled_templates):
     def make(url: str, config: str = "TestConfig", fresh: bool = False):
         monkeypatch.setenv("DATABASE_URL", url)
         app = chapters.load_app(chapter, config, fresh)
-        app.config.update(TESTING=True)
+        # The suites test the app as it is served: CSRF protection on, whatever the chapter's test
+        # configuration says (chapter 12's, the book's, turns it off so that its own tests need no
+        # token). A test that checks the app without it switches it off (test_pages_without_csrf.py).
+        app.config.update(TESTING=True, WTF_CSRF_ENABLED=True)
         app.jinja_env.bytecode_cache = compiled_templates
         built.append(app)
         return app
 
     yield make
+    # The configuration module read DATABASE_URL, which was this test's: the next import (a chapter's
+    # own tests, beside the suites in a checkout) reads the environment afresh.
+    sys.modules.pop(chapter.config, None)
     for app in built:
         db = app.extensions.get("sqlalchemy")
         if db is not None:
