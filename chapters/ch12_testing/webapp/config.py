@@ -1,3 +1,5 @@
+import atexit
+import contextlib
 import os
 import secrets
 import tempfile
@@ -47,6 +49,23 @@ def celery_settings(broker, results):
             },
         },
     }
+
+
+def temporary_file(suffix):
+    """A new, empty file in the system's temporary folder, removed when the process ends.
+
+    (The book kept a tempfile.NamedTemporaryFile open in TestConfig: imported again, the module
+    drops the old one still open, and Python warns of an unclosed file.)
+    """
+    handle, path = tempfile.mkstemp(suffix=suffix)
+    os.close(handle)
+    atexit.register(remove_if_there, path)
+    return path
+
+
+def remove_if_there(path):
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(path)
 
 
 class Config(object):
@@ -188,15 +207,13 @@ class DevConfig(Config):
 class TestConfig(Config):
     """The book's test configuration (chapter 12), as written today."""
     TESTING = True
-    # The book's: a SQLite file in the system's temporary folder, deleted when the tests end (the
-    # file is removed when this object is closed, at the latest when the process exits). Made only
-    # when DATABASE_URL does not name another database: the workbook's suites give each test a
-    # fresh one that way.
+    # The book's: a SQLite file in the system's temporary folder, deleted when the tests end. Made
+    # only when DATABASE_URL does not name another database: the workbook's suites give each test
+    # a fresh one that way.
     if os.environ.get('DATABASE_URL'):
         SQLALCHEMY_DATABASE_URI = os.environ['DATABASE_URL']
     else:
-        db_file = tempfile.NamedTemporaryFile(suffix='.db')
-        SQLALCHEMY_DATABASE_URI = 'sqlite:///' + db_file.name
+        SQLALCHEMY_DATABASE_URI = 'sqlite:///' + temporary_file('.db')
     # The book's: no CSRF token to fetch before posting a form in a test. (The workbook's suites
     # switch it back on: they test the app as it is served.)
     WTF_CSRF_ENABLED = False
