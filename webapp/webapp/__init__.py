@@ -13,7 +13,7 @@ from webapp.controllers.blog import blog_blueprint
 from webapp.controllers.main import main_blueprint
 from webapp.controllers.rest import rest_blueprint
 from webapp.converters import IdConverter, TextConverter
-from webapp.demo import seed
+from webapp.demo import demo_accounts, seed
 from webapp.extensions import (admin, assets_init_app, bcrypt, bootstrap, cache, celery_init_app,
                                ckeditor, debug_toolbar, limiter, login_manager, mail, migrate, oauth,
                                principals)
@@ -159,6 +159,7 @@ def create_app(object_name=None):
     app.cli.add_command(add_reminder)
     app.cli.add_command(hello)
     app.cli.add_command(clean)
+    app.cli.add_command(demo_accounts)
 
     return app
 

@@ -74,8 +74,10 @@ class Config(object):
     LOGIN_LIMIT_PER_ACCOUNT = '5 per minute'
     REGISTER_LIMIT_PER_CLIENT = '10 per hour'
     REGISTER_LIMIT_PER_ACCOUNT = '5 per hour'
-    # Where Flask-Limiter keeps its counts: one process's memory here, Redis in production.
-    RATELIMIT_STORAGE_URI = 'threadsafe-memory://'  # extensions.py
+    # Where Flask-Limiter keeps its counts: one process's memory here, Redis in production
+    # (RATELIMIT_STORAGE_URI and RATELIMIT_KEY_PREFIX name others, e.g. Redis in development too).
+    RATELIMIT_STORAGE_URI = os.environ.get('RATELIMIT_STORAGE_URI', 'threadsafe-memory://')  # extensions.py
+    RATELIMIT_KEY_PREFIX = os.environ.get('RATELIMIT_KEY_PREFIX', '')
     # A 429 says when to try again (Retry-After), and every limited answer how much is left.
     RATELIMIT_HEADERS_ENABLED = True
 
@@ -138,6 +140,9 @@ class Config(object):
     DIGEST_RECIPIENTS = [a.strip() for a in os.environ.get(
         'DIGEST_RECIPIENTS', 'readers@localhost').split(',') if a.strip()]
 
+    # `flask demo-accounts` (webapp/demo.py): refused unless a configuration allows it.
+    DEMO_ACCOUNTS = False
+
     # Chapter 10's admin: CKEditor 4 from Flask-CKEditor's package, never from its CDN.
     CKEDITOR_SERVE_LOCAL = True
     CKEDITOR_PKG_TYPE = 'standard'
@@ -173,6 +178,8 @@ class DevConfig(Config):
     # The debug toolbar on every page; a redirect is followed, not stopped at a page of its own.
     DEBUG_TB_ENABLED = True
     DEBUG_TB_INTERCEPT_REDIRECTS = False
+    # Accounts with known passwords: on a developer's machine only.
+    DEMO_ACCOUNTS = True
     # The toolbar's SQL panel lists the queries Flask-SQLAlchemy records: since Flask-SQLAlchemy 3
     # it records them only when told (before, wherever DEBUG was).
     SQLALCHEMY_RECORD_QUERIES = True
@@ -201,6 +208,7 @@ class TestConfig(Config):
     # The book's: nothing is cached while testing (the cache's own tests give the app a real one).
     CACHE_TYPE = 'NullCache'
     CACHE_NO_NULL_WARNING = True  # Flask-Caching warns of NullCache otherwise: here it is meant
+    DEMO_ACCOUNTS = True
 
 
 def instance_secret_key(path):

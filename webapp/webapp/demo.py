@@ -1,12 +1,15 @@
-"""Demo data for the blog, and `flask seed`, which adds it (not in the book)."""
+"""Demo data for the blog, and `flask seed`, which adds it; demo accounts for each role, and
+`flask demo-accounts`, which makes them (not in the book)."""
 import datetime
 import random
+import secrets
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, inspect, select
 
-from webapp.models import Comment, Post, Tag, User, db
+from webapp.models import Comment, Post, Role, Tag, User, db, user_named
 
 WORDS = (
     'flask blueprint template jinja macro view model query session commit migration '
@@ -67,3 +70,42 @@ def seed(users, posts, tag_count, comments, random_seed):
     click.echo('Adding {} users, {} tags and {} posts...'.format(users, tag_count, posts))
     add_demo_data(users, posts, tag_count, comments, random_seed, progress)
     click.echo('Done.')
+
+
+# One account for each role, so that a newcomer can try what each may do.
+DEMO_ACCOUNTS = {
+    'admin': ('admin', 'poster', 'default'),
+    'poster': ('poster', 'default'),
+    'reader': ('default',),
+}
+
+
+def reset_demo_accounts():
+    """Create or reset the demo accounts, each with exactly its roles and a new random password;
+    returns {username: password}. Whoever was signed in as one of them is signed out."""
+    passwords = {}
+    for username, names in DEMO_ACCOUNTS.items():
+        user = user_named(username)
+        if user is None:
+            user = User(username)
+            db.session.add(user)
+        user.roles = list(db.session.scalars(select(Role).filter(Role.name.in_(names))))
+        passwords[username] = secrets.token_urlsafe(12)
+        user.set_password(passwords[username])
+    db.session.commit()
+    return passwords
+
+
+@click.command('demo-accounts')
+@with_appcontext
+def demo_accounts():
+    """Create or reset the accounts admin, poster and reader with new random passwords, and print
+    them (development only: refused under the production configuration)."""
+    if not current_app.config.get('DEMO_ACCOUNTS'):
+        raise click.ClickException('demo accounts are for development only, not under this '
+                                   'configuration (WEBAPP_ENV=dev makes them)')
+    if not inspect(db.engine).has_table('user'):
+        raise click.ClickException('the database has no tables yet: run `flask db upgrade` first')
+    click.echo('demo accounts (development only; new passwords at every reset):')
+    for username, password in reset_demo_accounts().items():
+        click.echo('  {:<7} {}  roles: {}'.format(username, password, ', '.join(DEMO_ACCOUNTS[username])))
