@@ -189,6 +189,7 @@ class DevConfig(Config):
     # by another process (a `flask` command) reaches it only with CACHE_TYPE=RedisCache (README).
     CACHE_TYPE = os.environ.get('CACHE_TYPE', 'SimpleCache')
     CACHE_REDIS_URL = os.environ.get('CACHE_REDIS_URL', 'redis://127.0.0.1:6379/1')
+    CACHE_KEY_PREFIX = os.environ.get('CACHE_KEY_PREFIX', 'blog:')
 
 
 class TestConfig(Config):
