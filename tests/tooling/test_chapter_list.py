@@ -9,17 +9,6 @@ import pytest
 from workbook import chapters
 
 
-@pytest.fixture
-def clean_imports(monkeypatch, tmp_path):
-    """Leave sys.path, the import hooks and the imported chapter modules as they were."""
-    monkeypatch.setattr(sys, "path", list(sys.path))
-    monkeypatch.setattr(sys, "meta_path", list(sys.meta_path))
-    monkeypatch.setattr(chapters._GUARD, "folder", chapters._GUARD.folder)
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'unused.db'}")
-    yield
-    chapters.forget_chapter_modules()
-
-
 def decoy(folder: Path) -> Path:
     """A folder holding modules named like a chapter's, which must never be imported."""
     (folder / "webapp").mkdir(parents=True)
