@@ -191,9 +191,10 @@ def _factory_imported(chapter: Chapter, module: str, attribute: str) -> bool:
     return target is not None and not hasattr(target, "wsgi_app")
 
 
-# What is never part of a chapter: caches, the instance folder, local databases, and (chapter 10 on)
-# the bundles Flask-Assets builds at start into static/gen/.
-NOT_THE_CHAPTERS_FOLDERS = ("__pycache__", "instance", ".ipynb_checkpoints", "gen")
+# What is never part of a chapter: caches, the instance folder, local databases, (chapter 10 on)
+# the bundles Flask-Assets builds at start into static/gen/, and (chapter 12) what `coverage run` and
+# `coverage html` leave in the chapter's folder.
+NOT_THE_CHAPTERS_FOLDERS = ("__pycache__", "instance", ".ipynb_checkpoints", "gen", "htmlcov", ".coverage")
 NOT_THE_CHAPTERS_SUFFIXES = (".pyc", ".db")
 
 

@@ -85,12 +85,53 @@ def test_comment_form_works_with_csrf_on_and_off(app, client, db, models, csrf, 
     assert len(db.session.get(models.Post, post.id).comments.all()) == 2
 
 
+CSRF_OFF = pytest.mark.parametrize("csrf", [False], ids=["csrf-off"], indirect=True)
+
+
 @pytest.mark.chapters(since=6)
-@pytest.mark.parametrize("csrf", [False], ids=["csrf-off"], indirect=True)
-def test_forms_of_chapter_6_work_with_csrf_off(app, client, db, models, csrf, blog, url_for):
-    """With CSRF off, a new post, logout, login and register answer their forms, never a 500."""
+@CSRF_OFF
+def test_forms_of_chapter_6_work_with_csrf_off(app, client, db, models, csrf, blog, url_for, auth):
+    """With CSRF off, logout, login, register, a new post and an edit each do what they say."""
+    _, post = blog
     assert client.get(url_for("home")).get_data(as_text=True).count('id="signed-in">ann<') == 1
-    assert client.post(url_for("new_post"), data={"title": "T", "text": "x"}).status_code == 302
     assert client.post(url_for("logout")).status_code == 302
-    assert client.post(url_for("login"), data={"username": "ann"}).status_code == 200
-    assert client.post(url_for("register"), data={"username": "bo"}).status_code == 200
+    assert 'id="signed-in"' not in client.get(url_for("home")).get_data(as_text=True)
+    assert client.post(url_for("login"), data={"username": "ann"}).status_code == 200  # no password
+    registered = client.post(url_for("register"), data={
+        "username": "bo", "password": auth.password, "confirm": auth.password})
+    assert registered.status_code == 302
+    assert db.session.scalars(db.select(models.User).filter_by(username="bo")).one()
+    signed_in = client.post(url_for("login"), data={"username": "ann", "password": auth.password})
+    assert signed_in.status_code == 302
+    new = client.post(url_for("new_post"), data={"title": "New", "text": "x"})
+    assert new.status_code == 302
+    assert db.session.scalars(db.select(models.Post).filter_by(title="New")).one()
+    edited = client.post(url_for("edit_post", id=post.id), data={"title": "Edited", "text": "y"})
+    assert edited.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(models.Post, post.id).title == "Edited"
+
+
+@pytest.mark.chapters(since=8)
+@CSRF_OFF
+def test_the_api_works_with_csrf_off(client, db, models, csrf, blog, auth):
+    """With CSRF off, the API still trades a password for a token and takes a new post with it."""
+    token = client.post("/api/auth", json={"username": "ann", "password": auth.password}).get_json()["token"]
+    created = client.post("/api/post", json={"title": "By API", "text": "x"},
+                          headers={"Authorization": f"Bearer {token}"})
+    assert created.status_code == 201
+    assert db.session.scalars(db.select(models.Post).filter_by(title="By API")).one()
+
+
+@pytest.mark.chapters(since=10)
+@CSRF_OFF
+def test_admin_forms_work_with_csrf_off(client, db, models, csrf, blog):
+    """With CSRF off, the admin's forms create, edit and delete (ann is an admin)."""
+    assert client.post("/admin/tag/new/", data={"title": "fresh"}).status_code == 302
+    tag = db.session.scalars(db.select(models.Tag).filter_by(title="fresh")).one()
+    assert client.post(f"/admin/tag/edit/?id={tag.id}", data={"title": "renamed"}).status_code == 302
+    db.session.expire_all()
+    assert tag.title == "renamed"
+    assert client.post("/admin/tag/delete/", data={"id": tag.id}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(models.Tag, tag.id) is None

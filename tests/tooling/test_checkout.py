@@ -9,10 +9,13 @@ import sys
 
 import pytest
 
-from workbook import chapters
+from workbook import chapters, live
 
 # The newest chapter: a checkout is of a chapter with its notebook, not of the finished webapp/.
 NEWEST = [chapter for chapter in chapters.CHAPTERS if chapter.number is not None][-1]
+# Chapters with tests of their own in their folder (chapter 12's tests/, the book's).
+OWN_TESTS = {chapter.number for chapter in chapters.CHAPTERS
+             if chapter.number is not None and (chapter.path / "tests").is_dir()}
 
 
 def test_checkout_refuses_a_folder_that_is_not_empty(tmp_path, workbook):
@@ -89,7 +92,7 @@ def says_how_to_start_faster(dest, number):
     assert ("pip uninstall rfc3987-syntax" in (dest / "README.md").read_text()) == (number >= 8)
 
 
-@pytest.mark.parametrize("number", sorted({2, NEWEST.number}))
+@pytest.mark.parametrize("number", sorted({2, NEWEST.number} | OWN_TESTS))
 def test_checkout_installs_and_passes_on_its_own(number, tmp_path, workbook):
     """A checked-out chapter installs from its own requirements in a new venv and passes its tests, and
     every command of its README works as written."""
@@ -112,6 +115,8 @@ def test_checkout_installs_and_passes_on_its_own(number, tmp_path, workbook):
     assert tests.returncode == 0, tests.stdout[-3000:] + tests.stderr[-2000:]
     assert "passed" in tests.stdout.splitlines()[-1]
     assert (f"branch coverage of chapter {number}" in tests.stdout) == (number == 2)
+    if number in OWN_TESTS:
+        runs_its_own_tests(dest, pytest, env)
 
     run_readme_commands(dest, venv, env)
     says_how_to_start_faster(dest, number)
@@ -130,6 +135,17 @@ def test_checkout_installs_and_passes_on_its_own(number, tmp_path, workbook):
                            capture_output=True, text=True, env=env)
     assert stale.returncode == 1
     assert f"::Cell {code_cells.index(cell)} - " in stale.stdout, stale.stdout[-2000:]
+
+
+def runs_its_own_tests(dest, pytest, env):
+    """The chapter's own tests (tests/, the book's), every one of them, pass in the checkout beside
+    the workbook's suites; only the browser test may skip, saying why, and not in CI."""
+    own = subprocess.run([*pytest, "-rs", "--no-coverage", "tests"], cwd=dest, capture_output=True,
+                         text=True, env=env)
+    assert own.returncode == 0, own.stdout[-3000:] + own.stderr[-2000:]
+    summary = own.stdout.splitlines()[-1]
+    assert "passed" in summary and "deselected" not in summary, summary
+    assert "skipped" not in summary or not live.in_ci(), own.stdout[-2000:]
 
 
 def run_it_commands(readme: str) -> list[str]:

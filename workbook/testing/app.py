@@ -3,6 +3,7 @@ its `client` and CLI `runner`, `db` and the chapter's `models` (what a test asks
 from __future__ import annotations
 
 import importlib
+import sys
 
 import pytest
 
@@ -36,6 +37,22 @@ def compiled_templates():
     return CompiledTemplates().cache
 
 
+@pytest.fixture(autouse=True)
+def chapter_modules_kept():
+    """A test that imports the chapter afresh (`fresh=True`, the app-factory tests) leaves the
+    process with the chapter's modules it found: in a checkout, the chapter's own tests (chapter 12)
+    imported them when collected, and their later imports inside functions (Flask-Login's user
+    loader) must find the same `db`, not another test's."""
+    kept = {name: module for name, module in sys.modules.items()
+            if name.split(".")[0] in chapters.CHAPTER_MODULES}
+    yield
+    # (The configuration module is read again by every app the harness makes: not a fresh import.)
+    if any(sys.modules.get(name) is not module for name, module in kept.items()
+           if "." not in name and name != "config"):
+        chapters.forget_chapter_modules()
+        sys.modules.update(kept)
+
+
 @pytest.fixture
 def database_url(tmp_path):
     """A throwaway SQLite file for one test; override to use another database."""
@@ -51,12 +68,18 @@ def make_app(chapter, monkeypatch, compiled_templates):
     def make(url: str, config: str = "TestConfig", fresh: bool = False):
         monkeypatch.setenv("DATABASE_URL", url)
         app = chapters.load_app(chapter, config, fresh)
-        app.config.update(TESTING=True)
+        # The suites test the app as it is served: CSRF protection on, whatever the chapter's test
+        # configuration says (chapter 12's, the book's, turns it off so that its own tests need no
+        # token). A test that checks the app without it switches it off (test_pages_without_csrf.py).
+        app.config.update(TESTING=True, WTF_CSRF_ENABLED=True)
         app.jinja_env.bytecode_cache = compiled_templates
         built.append(app)
         return app
 
     yield make
+    # The configuration module read DATABASE_URL, which was this test's: the next import (a chapter's
+    # own tests, beside the suites in a checkout) reads the environment afresh.
+    sys.modules.pop(chapter.config, None)
     for app in built:
         db = app.extensions.get("sqlalchemy")
         if db is not None:
