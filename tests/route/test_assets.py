@@ -1,6 +1,8 @@
 """Flask-Assets (chapter 10 on): each page loads one CSS and one JS bundle, Bootstrap's files and the
 site's own joined and minified, served by the app itself; `flask assets build` builds them."""
+import os
 import re
+import time
 
 import pytest
 
@@ -90,3 +92,39 @@ def test_a_bundle_is_built_at_start_when_missing_or_older_than_its_files(app, tm
     build_bundles(app)
     assert ".btn{" in css.read_text()
     assert sorted(path.name for path in (tmp_path / "gen").iterdir()) == ["common.css", "common.js"]
+
+
+@pytest.mark.chapters(since="webapp")
+def test_pages_find_the_bundles_urls_once_in_production(app, client, db, monkeypatch):
+    """Beyond the book (the finished app): with the bundles built at start, pages find their URLs once
+    per process, not on every page as the book's `{% assets %}` tag does (hashing each whole bundle:
+    13% of the home page's time), and every page links the same built files."""
+    from webassets import Bundle
+
+    found = []
+    urls = Bundle.urls
+    monkeypatch.setattr(Bundle, "urls", lambda self, *a, **k: found.append(self.output) or urls(self, *a, **k))
+    pages = [fetch(client, "/blog/") for _ in range(3)]
+    assert sorted(found) == ["gen/common.css", "gen/common.js"]
+    assert pages[0] == pages[1] == pages[2]
+
+
+@pytest.mark.chapters(since="webapp")
+def test_in_development_an_edited_stylesheet_is_bundled_again_at_the_next_page(app, client, db, tmp_path):
+    """In development (ASSETS_AUTO_BUILD) an edited site.css is in the bundle the very next page
+    links, without a restart."""
+    import shutil
+
+    static = tmp_path / "static"
+    shutil.copytree(app.static_folder, static, ignore=shutil.ignore_patterns("gen"))
+    app.static_folder = str(static)  # where Flask-Assets finds site.css, and writes the bundles
+    app.config.update(ASSETS_AUTO_BUILD=True, ASSETS_DIRECTORY=str(static))
+    fetch(client, "/blog/")  # builds the bundles into the copy
+    for built in (static / "gen").iterdir():  # as if built a minute ago (URLs carry whole seconds)
+        os.utime(built, (time.time() - 60, time.time() - 60))
+    first = re.search(r'<link rel="stylesheet" href="([^"]+)"', fetch(client, "/blog/"))[1]
+    site_css = static / "css" / "site.css"
+    site_css.write_text(site_css.read_text() + "\n.edited-just-now { color: red }\n")
+    second = re.search(r'<link rel="stylesheet" href="([^"]+)"', fetch(client, "/blog/"))[1]
+    assert second != first
+    assert ".edited-just-now{color:red}" in (static / "gen" / "common.css").read_text()

@@ -193,6 +193,20 @@ def assets_init_app(app):
     assets_env.register('main_css', main_css)
     assets_env.register('main_js', main_js)
     build_bundles(app)
+    app.jinja_env.globals['asset_url'] = asset_url
+
+
+def asset_url(name):
+    """The URL of a bundle, for the templates (`{{ asset_url('main_css') }}`). The book's
+    `{% assets %}` tag hashes the whole bundle file on every page (for a Subresource Integrity value
+    the page never uses): 13% of the home page's time. Built at start, a bundle's URL does not
+    change while the app runs, unless ASSETS_AUTO_BUILD (development) rebuilds it as you edit."""
+    if current_app.config['ASSETS_AUTO_BUILD']:
+        return assets_env[name].urls()[0]
+    found = current_app.extensions.setdefault('bundle_urls', {})
+    if name not in found:
+        found[name] = assets_env[name].urls()[0]
+    return found[name]
 
 
 def build_bundles(app):

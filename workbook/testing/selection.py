@@ -2,7 +2,8 @@
 
 `python -m pytest --chapter N` makes chapter N's snapshot (or a learner's `--chapter-dir`) the one
 folder the process imports chapter code from, and keeps the tests whose
-`@pytest.mark.chapters(since=…, until=…)` range holds N. A test's kind follows its folder
+`@pytest.mark.chapters(since=…, until=…)` range holds N (a number, or an entry's name: "webapp",
+which comes after every chapter). A test's kind follows its folder
 (tests/unit → `unit`, …); its docstring's first line is the behaviour `workbook check` prints.
 """
 from __future__ import annotations
@@ -106,6 +107,7 @@ def applies(item, chapter: chapters.Chapter) -> bool:
                                 "@pytest.mark.chapters(since=N)")
     since = marker.kwargs.get("since", marker.args[0] if marker.args else None)
     until = marker.kwargs.get("until", marker.args[1] if len(marker.args) > 1 else None)
+    since, until = (chapters.get(end).rank if isinstance(end, str) else end for end in (since, until))
     return since <= chapter.rank and (until is None or chapter.rank <= until)
 
 
