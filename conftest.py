@@ -7,6 +7,7 @@ pytest_plugins = [
     "workbook.testing.selection",  # --chapter, which tests apply, kinds by folder
     "workbook.testing.coverage_floor",  # the chapter's branch coverage and its floor
     "workbook.testing.app",  # app, client, runner, db, models
+    "workbook.testing.url_builders",  # Werkzeug's URL builders compiled once per process
     "workbook.testing.pages",  # url_for, csrf_token, sql_statements
     "workbook.testing.builders",  # make: users, posts, tags, comments
     "workbook.testing.accounts",  # auth: log in and out through the forms (chapter 6 on)

@@ -371,7 +371,7 @@ def load() -> str:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--chapter", default=str(chapters.newest().number))
+    parser.add_argument("--chapter", default=chapters.newest().name)
     parser.add_argument("--posts", default="1000,10000", help="blog sizes, comma-separated")
     parser.add_argument("--databases", default="sqlite,postgresql", help="sqlite and/or postgresql")
     parser.add_argument("--cache", default="simple,redis",

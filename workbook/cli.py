@@ -12,6 +12,7 @@ import sys
 import tempfile
 import tomllib
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from workbook import chapters, supervise, workers
 
@@ -42,7 +43,7 @@ def chapter_arg(value: str) -> chapters.Chapter:
 
 def cmd_list(args) -> int:
     for chapter in chapters.CHAPTERS:
-        print(f"{chapter.number:>2}  {chapter.title}  [{chapter.name}]")
+        print(f"{chapter.number or '':>2}  {chapter.title}  [{chapter.name}]")
         print(f"    book sections: {' · '.join(chapter.sections)}")
     return 0
 
@@ -258,6 +259,8 @@ machine, more on a busy one), for a format nothing here checks. After the instal
 
 
 def checkout(chapter: chapters.Chapter, dest: Path) -> None:
+    if not chapter.notebook.exists():  # the finished webapp/: a folder to copy as it is
+        raise Problem(f"{chapter.label} is not a chapter with a notebook: copy {chapter.path} instead")
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
         raise Problem(f"{dest} is not empty: name a new or empty folder")
     print(f"asking pytest which tests apply to {chapter.label}…", flush=True)
@@ -328,12 +331,37 @@ def celery_folder(chapter: chapters.Chapter) -> Path | None:
 
 
 def flask_env(chapter: chapters.Chapter, database: Path) -> dict[str, str]:
-    env = {**os.environ, "FLASK_APP": chapter.flask_app, "WEBAPP_ENV": "dev",
-           "DATABASE_URL": f"sqlite:///{database}"}
+    """The environment of the chapter's processes: the development configuration on its SQLite
+    file and the embedded broker, unless the environment names others (DATABASE_URL,
+    CELERY_BROKER_URL, CELERY_RESULT_BACKEND; the app reads CACHE_*, RATELIMIT_* itself)."""
+    env = {"DATABASE_URL": f"sqlite:///{database}", **os.environ, "FLASK_APP": chapter.flask_app,
+           "WEBAPP_ENV": "dev"}
     celery = celery_folder(chapter)
-    if celery is not None:  # the embedded broker, unless CELERY_BROKER_URL… name another
+    if celery is not None:
         env = {**workers.embedded_broker(celery), **env}
     return env
+
+
+def is_empty(chapter: chapters.Chapter, env: dict[str, str], database: Path) -> bool:
+    """Whether the database `env` names has no tables yet: its SQLite file is not there, or (a
+    server's, from DATABASE_URL) `flask db current` names no revision."""
+    if env["DATABASE_URL"] == f"sqlite:///{database}":
+        return not database.exists()
+    current = subprocess.run(chapter.flask_command("db", "current"), cwd=chapter.path, env=env,
+                             capture_output=True, text=True)
+    return current.returncode == 0 and not current.stdout.strip()
+
+
+def demo_accounts(chapter: chapters.Chapter, env: dict[str, str]) -> str | None:
+    """`flask demo-accounts`' lines (the accounts and their new passwords); None for a chapter
+    without the command."""
+    made = subprocess.run(chapter.flask_command("demo-accounts"), cwd=chapter.path, env=env,
+                          capture_output=True, text=True)
+    if made.returncode == 0:
+        return made.stdout.rstrip()
+    if "No such command" in made.stderr:
+        return None
+    raise Problem(f"flask demo-accounts failed: {made.stderr.strip()}")
 
 
 def has_command(chapter: chapters.Chapter, env: dict[str, str], name: str) -> bool:
@@ -352,7 +380,7 @@ def cmd_run(args) -> int:
     database = run_database(chapter)
     env = flask_env(chapter, database)
     flask = chapter.flask_command()
-    fresh = not database.exists()
+    fresh = is_empty(chapter, env, database)
     if (chapter.path / "migrations").is_dir():
         print(f"database {database}: flask db upgrade", flush=True)
         subprocess.run([*flask, "db", "upgrade"], cwd=chapter.path, env=env, check=True)
@@ -362,11 +390,15 @@ def cmd_run(args) -> int:
     me = f"workbook flask {chapter.number or chapter.name}"
     print(f"the chapter's own commands on this database, from another terminal: `{me} COMMAND`"
           f" (`{me} --help` lists them)", flush=True)
-    if has_command(chapter, env, "add-role"):
+    accounts = demo_accounts(chapter, env)
+    if accounts is None and has_command(chapter, env, "add-role"):
         print(f"  a user who may write posts: `{me} add-user alice` then `{me} add-role alice poster`",
               flush=True)
     serve = [*flask, "run", "--host", "127.0.0.1", "--port", str(args.port)]
-    site = f"{chapter.label} ({chapter.title}) on http://127.0.0.1:{args.port}/"
+    url = f"http://127.0.0.1:{args.port}/"
+    site = f"{chapter.label} ({chapter.title}) on {url}"
+    if accounts is not None:  # sign in at /login; the admin at /admin
+        site += f"\n{accounts}\n  sign in at {url}login; the admin's pages are at {url}admin/"
     if celery_folder(chapter) is not None:
         return run_with_celery(chapter, env, serve, site)
     print(site, flush=True)
@@ -390,7 +422,10 @@ def run_with_celery(chapter: chapters.Chapter, env: dict[str, str], serve: list[
         group.add("the web app", web)
         beat = workers.start_beat(chapter.path, env, folder / "beat.log", folder / "celerybeat-schedule")
         group.add("beat", beat.process, beat.log)
-        print(f"starting a Celery worker and beat on the embedded broker in {folder}…", flush=True)
+        named = urlsplit(env["CELERY_BROKER_URL"])  # (its password not printed)
+        broker = (f"the embedded broker in {folder}" if named.scheme.startswith("sqla+")
+                  else f"{named.scheme}://{named.hostname}:{named.port}")
+        print(f"starting a Celery worker and beat on {broker}…", flush=True)
         try:
             # (Two minutes: a worker starts in seconds, unless the machine is very busy.)
             worker = workers.start_worker(chapter.path, env, folder / "worker.log", timeout=120)

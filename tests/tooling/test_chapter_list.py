@@ -9,17 +9,6 @@ import pytest
 from workbook import chapters
 
 
-@pytest.fixture
-def clean_imports(monkeypatch, tmp_path):
-    """Leave sys.path, the import hooks and the imported chapter modules as they were."""
-    monkeypatch.setattr(sys, "path", list(sys.path))
-    monkeypatch.setattr(sys, "meta_path", list(sys.meta_path))
-    monkeypatch.setattr(chapters._GUARD, "folder", chapters._GUARD.folder)
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'unused.db'}")
-    yield
-    chapters.forget_chapter_modules()
-
-
 def decoy(folder: Path) -> Path:
     """A folder holding modules named like a chapter's, which must never be imported."""
     (folder / "webapp").mkdir(parents=True)
@@ -66,21 +55,13 @@ def test_flask_command_names_the_chapters_app():
 def test_an_entry_without_a_number_is_a_top_level_folder_after_every_chapter():
     """An entry with no number (the finished webapp/) lives at the top level, answers to its slug,
     and comes after every chapter, so every open-ended suite runs on it."""
-    entries = chapters.parse((chapters.PACKAGE_DIR / "chapters.toml").read_text() + '''
-[[chapter]]
-slug = "webapp"
-title = "The finished app"
-app = "webapp:create_app"
-config = "webapp.config"
-models = "webapp.models"
-home = "blog.home"
-coverage_floor = 90
-''')
+    entries = chapters.CHAPTERS
     finished = chapters.get("webapp", among=entries)
     assert finished.path == chapters.ROOT / "webapp" and finished.name == "webapp"
     assert finished.notebook == chapters.ROOT / "notebooks" / "webapp.ipynb"
     assert all(finished.rank > chapter.rank for chapter in entries if chapter is not finished)
     assert chapters.get("6", among=entries).name == "ch06_security"
+    assert chapters.newest() is finished  # what `workbook run` serves
 
 
 def test_chapters_are_numbered_in_order_with_every_field():

@@ -11,9 +11,11 @@ import pytest
 
 from workbook import chapters, live
 
-NEWEST = chapters.newest()
+# The newest chapter: a checkout is of a chapter with its notebook, not of the finished webapp/.
+NEWEST = [chapter for chapter in chapters.CHAPTERS if chapter.number is not None][-1]
 # Chapters with tests of their own in their folder (chapter 12's tests/, the book's).
-OWN_TESTS = {chapter.number for chapter in chapters.CHAPTERS if (chapter.path / "tests").is_dir()}
+OWN_TESTS = {chapter.number for chapter in chapters.CHAPTERS
+             if chapter.number is not None and (chapter.path / "tests").is_dir()}
 
 
 def test_checkout_refuses_a_folder_that_is_not_empty(tmp_path, workbook):
@@ -23,6 +25,15 @@ def test_checkout_refuses_a_folder_that_is_not_empty(tmp_path, workbook):
     assert result.returncode == 1
     assert result.stderr == f"workbook: {tmp_path} is not empty: name a new or empty folder\n"
     assert [p.name for p in tmp_path.iterdir()] == ["mine.txt"]
+
+
+def test_the_finished_webapp_is_not_checked_out(tmp_path, workbook):
+    """`workbook checkout webapp` (no notebook: a folder to copy) says so in one line, writes nothing."""
+    result = workbook("checkout", "webapp", str(tmp_path / "app"))
+    assert result.returncode == 1
+    assert result.stderr == (f"workbook: webapp is not a chapter with a notebook: copy "
+                             f"{chapters.get('webapp').path} instead\n")
+    assert not (tmp_path / "app").exists()
 
 
 def fresh_checkout(workbook, number, tmp_path):

@@ -61,7 +61,7 @@ def test_run_serves_mails_a_reminder_and_ctrl_c_stops_every_process(tmp_path, wo
     """`workbook run` (the newest chapter) serves the site, a reminder added with `workbook flask N
     add-reminder … now` arrives in the mail folder (and is printed), and Ctrl-C stops the web app, the
     worker and beat: no process of theirs is left."""
-    number, name = str(NEWEST.number), NEWEST.name
+    number, name = str(NEWEST.number or NEWEST.name), NEWEST.name
     env = {**os.environ, "WORKBOOK_DATA": str(tmp_path / "data")}
     port, output = live.free_port(), tmp_path / "output.txt"
     with open(output, "wb") as out:

@@ -14,7 +14,7 @@ def test_list_names_every_chapter_and_its_sections(capsys):
     assert cli.main(["list"]) == 0
     out = capsys.readouterr().out
     for chapter in chapters.CHAPTERS:
-        assert f"{chapter.number:>2}  {chapter.title}" in out
+        assert f"{chapter.number or '':>2}  {chapter.title}  [{chapter.name}]" in out
         assert f"book sections: {' · '.join(chapter.sections)}" in out
 
 
@@ -23,7 +23,7 @@ def test_unknown_chapter_is_one_line(workbook):
     result = workbook("diff", "1", "99")
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1
-    valid = ", ".join(str(c.number) for c in chapters.CHAPTERS)
+    valid = ", ".join(str(c.number or c.name) for c in chapters.CHAPTERS)
     assert f"no chapter 99; chapters are: {valid}" in result.stderr
 
 
@@ -94,21 +94,26 @@ def test_chapter_requirements_match_the_lock():
 
 
 def test_every_chapter_has_its_folder_readme_and_notebook():
-    """Every listed chapter has its snapshot, a README with a book → today table, and a notebook."""
-    numbers = [c.number for c in chapters.CHAPTERS]
-    assert numbers == sorted(set(numbers))
+    """Every listed chapter has its snapshot, a README with a book → today table, and a notebook;
+    the finished webapp/ (no number) has its folder and a README, and no notebook."""
     for chapter in chapters.CHAPTERS:
         assert chapter.path.is_dir(), chapter.name
-        assert "## Book → today" in (chapter.path / "README.md").read_text(), chapter.name
-        assert chapter.notebook.exists(), chapter.name
         assert (chapter.path / chapter.entry_point).exists(), chapter.name
+        readme = (chapter.path / "README.md").read_text()
+        if chapter.number is None:
+            assert not chapter.notebook.exists(), chapter.name
+            continue
+        assert "## Book → today" in readme, chapter.name
+        assert chapter.notebook.exists(), chapter.name
 
 
 def test_readme_chapter_table_lists_every_chapter():
-    """The README's chapter table has a row for every chapter in the list."""
+    """The README's chapter table has a row for every chapter in the list (the webapp's too: its
+    title and its folder)."""
     readme = (ROOT / "README.md").read_text()
     for chapter in chapters.CHAPTERS:
-        assert f"| {chapter.number} | {chapter.title} |" in readme, chapter.name
+        folder = chapter.path.relative_to(ROOT).as_posix()
+        assert f"| {chapter.title} | [`{folder}`]({folder}) |" in readme, chapter.name
 
 
 def test_ci_runs_the_readme_test_command():

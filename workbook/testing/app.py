@@ -37,6 +37,22 @@ def compiled_templates():
     return CompiledTemplates().cache
 
 
+@pytest.fixture(autouse=True)
+def chapter_modules_kept():
+    """A test that imports the chapter afresh (`fresh=True`, the app-factory tests) leaves the
+    process with the chapter's modules it found: in a checkout, the chapter's own tests (chapter 12)
+    imported them when collected, and their later imports inside functions (Flask-Login's user
+    loader) must find the same `db`, not another test's."""
+    kept = {name: module for name, module in sys.modules.items()
+            if name.split(".")[0] in chapters.CHAPTER_MODULES}
+    yield
+    # (The configuration module is read again by every app the harness makes: not a fresh import.)
+    if any(sys.modules.get(name) is not module for name, module in kept.items()
+           if "." not in name and name != "config"):
+        chapters.forget_chapter_modules()
+        sys.modules.update(kept)
+
+
 @pytest.fixture
 def database_url(tmp_path):
     """A throwaway SQLite file for one test; override to use another database."""
