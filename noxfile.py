@@ -67,7 +67,7 @@ def pytest(session, *args, result: str | None = None, figures: bool = True):
 def chapter(session, name):
     """A chapter's unit, route, server, UI and notebook suites, with its coverage floor."""
     (RESULTS / f"{name}.json").unlink(missing_ok=True)
-    pytest(session, "--chapter", name, "--numprocesses", str(get(name).test_processes), *PARALLEL,
+    pytest(session, f"--chapter={name}", "--numprocesses", str(get(name).test_processes), *PARALLEL,
            result=name)
 
 

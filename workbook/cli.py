@@ -14,7 +14,7 @@ import tomllib
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from workbook import chapters, supervise, workers
+from workbook import chapters, notebook, supervise, workers
 
 ROOT = chapters.ROOT
 # What is never part of a chapter (chapters.NOT_THE_CHAPTERS_*): a checkout makes its own.
@@ -126,7 +126,7 @@ def read_lock() -> dict[str, str]:
 def tests_for(chapter: chapters.Chapter) -> dict[str, set[str]]:
     """The tests that apply to the chapter, by file: {path: {test names}} (asked of pytest itself)."""
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "--chapter", chapter.name, "--collect-only", "-q",
+        [sys.executable, "-m", "pytest", f"--chapter={chapter.name}", "--collect-only", "-q",
          "--no-coverage", "tests"],
         cwd=ROOT, capture_output=True, text=True,
     )
@@ -282,6 +282,8 @@ def checkout(chapter: chapters.Chapter, dest: Path) -> None:
         copy.parent.mkdir(parents=True, exist_ok=True)
         copied.append(only_tests((ROOT / test).read_text(), names))
         copy.write_text(copied[-1])
+    if (dest / "pytest.ini").exists():  # the chapter's own (chapter 12's): kept for its notebook
+        shutil.copy2(dest / "pytest.ini", dest / notebook.OWN_PYTEST_INI)
     (dest / "pytest.ini").write_text(pytest_ini(chapter))
     (dest / "requirements.txt").write_text(requirements(chapter, [*copied, *notebook_code(chapter)]))
     shutil.copy2(ROOT / "requirements" / "lock.txt", dest / "constraints.txt")
@@ -509,7 +511,7 @@ def cmd_check(args) -> int:
         # it is shown only when the suites could not run at all.
         run = subprocess.run(
             [sys.executable, "-m", "pytest", *pytest_options_without_notebooks(),
-             "--chapter", chapter.name, "--chapter-dir",
+             f"--chapter={chapter.name}", "--chapter-dir",
              str(folder), "--no-coverage", "-q", "--tb=short", "--no-header",
              "-p", "workbook.testing.report", f"--behaviour-report={report}", "tests"],
             cwd=ROOT, capture_output=True, text=True,

@@ -62,6 +62,27 @@ def chapter_folder() -> Path:
     return _chapter().path
 
 
+# What `workbook checkout` adds to a chapter's folder (its suites, their plugins and settings, the
+# notebook): not part of the chapter a reader has. The checkout keeps the chapter's own pytest.ini
+# under workbook/ (OWN_PYTEST_INI), since the suites' settings take its place.
+CHECKOUT_ONLY = ("workbook", "workbook_tests", "conftest.py", "constraints.txt", "sanitize.cfg", "*.ipynb")
+OWN_PYTEST_INI = Path("workbook") / "chapter-pytest.ini"
+
+
+def copy_of_the_chapter(dest: Path) -> Path:
+    """A copy of the chapter's folder as its reader has it (in the repository or in a checkout): its
+    own files, without what it made when run (instance/, bundles, coverage data)."""
+    import shutil
+
+    source = chapter_folder()
+    shutil.copytree(source, dest, ignore=shutil.ignore_patterns(
+        *chapters.NOT_THE_CHAPTERS_FOLDERS, *(f"*{suffix}" for suffix in chapters.NOT_THE_CHAPTERS_SUFFIXES),
+        ".coverage.*", *CHECKOUT_ONLY))
+    if (source / OWN_PYTEST_INI).exists():
+        shutil.copy2(source / OWN_PYTEST_INI, dest / "pytest.ini")
+    return dest
+
+
 def flask(*args: str, database: str | None = None) -> int | None:
     """Run `flask --app <chapter> ARGS…` in the chapter's folder, as a reader would in a terminal.
 

@@ -50,6 +50,15 @@ def test_diff_stat_and_paths_narrow_the_diff(capsys):
     assert files and all("/webapp/templates/" in line for line in files)
 
 
+def test_diff_shows_what_the_finished_app_adds_to_the_last_chapter(capsys):
+    """`workbook diff 12 webapp --stat` names only what the finished app adds (its demo accounts, the
+    servers from the environment, its README), nothing chapter 12 already had."""
+    assert cli.main(["diff", "12", "webapp", "--stat"]) == 0
+    changed = {line.split("|")[0].strip() for line in capsys.readouterr().out.splitlines()[:-1]}
+    assert "webapp/demo.py" in changed and "README.md" in changed
+    assert not changed & {"tests/test_urls.py", "tests/test_ui.py", "pytest.ini", "requirements.txt"}
+
+
 def test_flask_works_on_the_database_run_serves(tmp_path, workbook):
     """`workbook flask 6 …` runs the chapter's own commands on `workbook run 6`'s database; before
     `db upgrade` a command says so in one line."""
