@@ -66,7 +66,10 @@ def serving(app, quiet: bool = False):
 
     handler = QuietHandler if quiet else WSGIRequestHandler
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=handler)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    # (serve_forever looks for a shutdown every poll_interval: its default half second was the wait
+    # at the end of every test and notebook cell that served an app.)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02},
+                              name="live-server", daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"
