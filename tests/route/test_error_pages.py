@@ -50,7 +50,7 @@ def test_too_large_page_keeps_the_layout(client, db, a_post, url_for):
 @pytest.fixture
 def database_url():
     """A PostgreSQL database of the test's own, which the test can close to connections."""
-    yield from fresh_database("postgresql")
+    yield from fresh_database("postgresql", own_database=True)
 
 
 @pytest.fixture
