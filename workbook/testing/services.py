@@ -59,86 +59,10 @@ def fresh_database(service: str, own_database: bool = False):
     checkpoints, a tenth of a second for each of some forty tests a chapter; a schema takes a
     millisecond. `own_database`: a real database (a test that closes it to connections).
     """
-    make = fresh_schema if service == "postgresql" and not own_database else live.fresh_database
+    schema = service == "postgresql" and not own_database
     with contextlib.ExitStack() as stack:
         try:
-            url = stack.enter_context(make(service))
+            url = stack.enter_context(live.fresh_database(service, schema=schema))
         except live.Unavailable as missing:
             need(str(missing))
         yield url
-
-
-@contextlib.contextmanager
-def fresh_schema(service: str):
-    """A PostgreSQL schema of its own: yields a URL whose connections use it, drops it after."""
-    import uuid
-
-    import sqlalchemy as sa
-
-    name = f"workbook_{uuid.uuid4().hex[:12]}"
-    admin_url = sa.make_url(SERVICE_URLS[service])
-    engine = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        connection = engine.connect()
-    except sa.exc.OperationalError as error:
-        engine.dispose()
-        raise live.Unavailable(f"no {live.service_address(service)}: "
-                               f"{str(error.orig).strip().splitlines()[0]}") from None
-    try:
-        with connection:
-            connection.execute(sa.text(f"CREATE SCHEMA {name}"))
-            try:
-                yield admin_url.update_query_dict(
-                    {"options": f"-csearch_path={name}", "application_name": name}
-                ).render_as_string(hide_password=False)
-            finally:
-                # What is still connected to it (a server a test started) goes first, as
-                # DROP DATABASE … WITH (FORCE) would have it.
-                connection.execute(sa.text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE application_name = :name AND pid <> pg_backend_pid()"), {"name": name})
-                connection.execute(sa.text(f"DROP SCHEMA {name} CASCADE"))
-    finally:
-        engine.dispose()
-
-
-@pytest.fixture
-def postgresql_url():
-    """A fresh, empty PostgreSQL database of this test's own, dropped after."""
-    yield from fresh_database("postgresql")
-
-
-REDIS_URL = os.environ.get("WORKBOOK_REDIS_URL", "redis://127.0.0.1:6379")
-
-
-@pytest.fixture
-def redis_url():
-    """The URL of a Redis server that answers (the shared one: a test keeps to keys of its own)."""
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
-    try:
-        client.ping()
-    except redis.RedisError as error:
-        need(f"no Redis at {REDIS_URL} (WORKBOOK_REDIS_URL names another): {error}")
-    finally:
-        client.close()
-    return REDIS_URL
-
-
-# --------------------------------------------------------------------------- notebook cells
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_call(item):
-    """A notebook cell whose run noted that Chromium or a database is missing (workbook.notebook's
-    one-line note, which only a laptop prints: in CI the cell raises instead) does not match its stored
-    output, which CI made with everything there: the cell is skipped, with the note as the reason."""
-    try:
-        return (yield)
-    except Exception:
-        notes = [output["data"]["text/plain"] for output in getattr(item, "test_outputs", None) or ()
-                 if live.MISSING_MIME in output.get("data", {})]
-        if notes and not in_ci():
-            pytest.skip("; ".join(notes))
-        raise
