@@ -8,6 +8,7 @@ which comes after every chapter). A test's kind follows its folder
 """
 from __future__ import annotations
 
+import collections
 import inspect
 import os
 from pathlib import Path
@@ -153,8 +154,12 @@ def pytest_collection_modifyitems(session, config, items):
         config.hook.pytest_deselected(items=drop)
     # The kinds that wait (on a kernel, a Celery worker, a server, a browser) first: xdist hands out
     # files in this order, and a long wait started last would leave the other workers idle at the end.
+    # Then the files with the most tests (cases: databases, roles, inputs), the longest to run: a
+    # long file handed out last would leave the other workers idle at the end too.
     if chapter is not None and hasattr(config, "workerinput"):  # unsorted in a serial run's report
-        keep.sort(key=lambda item: WAITING_FIRST.get(kind_of(item), len(WAITING_FIRST)))
+        tests_in = collections.Counter(item.path for item in keep)
+        keep.sort(key=lambda item: (WAITING_FIRST.get(kind_of(item), len(WAITING_FIRST)),
+                                    -tests_in[item.path], str(item.path)))
     items[:] = keep
 
 
