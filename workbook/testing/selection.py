@@ -164,13 +164,14 @@ def pytest_collection_modifyitems(session, config, items):
 
 
 def first_of_each_file(items: list) -> tuple[list, list]:
-    """The items of each file's first test function (every case of it), and every notebook cell
-    (a notebook's cells run in order, each on what the ones before it did): kept, dropped."""
+    """The items of each file's first test function (every case of it), every notebook cell (a
+    notebook's cells run in order, each on what the ones before it did) and every test of the
+    chapter's own (chapter 12's, the book's: a few seconds): kept, dropped."""
     first: dict = {}
     keep, drop = [], []
     for item in items:
         name = first.setdefault(item.path, getattr(item, "originalname", item.name))
-        whole = kind_of(item) == "notebook"
+        whole = kind_of(item) in ("notebook", None)
         (keep if whole or getattr(item, "originalname", item.name) == name else drop).append(item)
     return keep, drop
 
