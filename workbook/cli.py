@@ -409,6 +409,10 @@ def cmd_run(args) -> int:
     os.execve(sys.executable, serve, env)
 
 
+# The last line `workbook run` prints once the app, the worker and beat are all up.
+RUN_STARTED = "Ctrl-C stops them all"
+
+
 def run_with_celery(chapter: chapters.Chapter, env: dict[str, str], serve: list[str], site: str) -> int:
     """The web app, a Celery worker and beat on the embedded broker, and a mail server that prints
     what it receives, started together; Ctrl-C, SIGTERM or any of them ending stops them all."""
@@ -441,7 +445,7 @@ def run_with_celery(chapter: chapters.Chapter, env: dict[str, str], serve: list[
               f"  a worker and beat: their logs are {worker.log} and {beat.log}\n"
               f"  mail sent to {mailbox.host}:{mailbox.port} is printed here and kept in {mail}\n"
               f"  a reminder, mailed at once: `{me} add-reminder you@example.com now \"hello\"`\n"
-              "Ctrl-C stops them all", flush=True)
+              f"{RUN_STARTED}", flush=True)
         return group.wait()
 
 

@@ -5,32 +5,18 @@ import re
 import signal
 import subprocess
 import sys
-import time
 import uuid
 
 import pytest
 
 from workbook import chapters, live
+from workbook.cli import RUN_STARTED
 from workbook.testing.celery_worker import rabbitmq_broker
+from workbook.testing.pages import csrf_token_in
+from workbook.testing.servers import wait_for
 
-pytestmark = [pytest.mark.chapters(since=chapters.AFTER_EVERY_CHAPTER), pytest.mark.services,
+pytestmark = [pytest.mark.chapters(since="webapp"), pytest.mark.services,
               pytest.mark.snapshot_convention("runs `workbook run`, which serves the webapp/ folder")]
-
-STARTED = "Ctrl-C stops them all"
-
-
-def wait_for(condition, timeout: float, what: str, run: subprocess.Popen, output):
-    """`condition()`'s first true value; fails with the run's output if it ends or time runs out."""
-    deadline = time.monotonic() + timeout
-    while not (found := condition()):
-        if run.poll() is not None or time.monotonic() > deadline:
-            pytest.fail(f"{what}: not within {timeout:.0f} s\n{output.read_text()[-3000:]}")
-        time.sleep(0.2)
-    return found
-
-
-def csrf_token(html: str) -> str:
-    return re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html).group(1)
 
 
 @pytest.fixture
@@ -62,22 +48,22 @@ def test_a_newcomer_posts_and_gets_a_reminder_on_postgresql_rabbitmq_and_redis(c
                                 str(port)], cwd=chapters.ROOT, env=env, stdout=out,
                                stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        wait_for(lambda: STARTED in output.read_text(), 240, "workbook run started", run, output)
+        wait_for(lambda: RUN_STARTED in output.read_text(), 240, "workbook run started", run, output)
         text = output.read_text()
         assert "starting a Celery worker and beat on amqp://127.0.0.1:5672" in text
         password = re.search(r"^  poster +(\S+)  roles: poster, default$", text, re.MULTILINE).group(1)
         site, browser = f"http://127.0.0.1:{port}", requests.Session()
 
         wrong = browser.post(f"{site}/login", data={"username": "poster", "password": "not it",
-                                                    "csrf_token": csrf_token(browser.get(f"{site}/login").text)})
+                                                    "csrf_token": csrf_token_in(browser.get(f"{site}/login").text)})
         assert "Invalid username or password" in wrong.text
         signed_in = browser.post(f"{site}/login", data={"username": "poster", "password": password,
-                                                        "csrf_token": csrf_token(wrong.text)})
+                                                        "csrf_token": csrf_token_in(wrong.text)})
         assert signed_in.ok and ">Logout<" in signed_in.text, signed_in.text[-2000:]
         title = f"Written on PostgreSQL {uuid.uuid4().hex[:6]}"
         form = browser.get(f"{site}/blog/new")
         written = browser.post(f"{site}/blog/new", data={
-            "title": title, "text": "Served by the finished app.", "csrf_token": csrf_token(form.text)})
+            "title": title, "text": "Served by the finished app.", "csrf_token": csrf_token_in(form.text)})
         assert written.ok
         assert title in requests.get(f"{site}/blog/").text  # a visitor's home page, from the cache
 

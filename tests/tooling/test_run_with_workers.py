@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from workbook import chapters, live
+from workbook.cli import RUN_STARTED
+from workbook.testing.servers import wait_for
 
 ROOT = chapters.ROOT
 NEWEST = chapters.newest()
@@ -47,15 +49,6 @@ def left_running(pids: set[int]) -> set[int]:
     return {pid for pid, (_, group) in process_table().items() if pid in pids or group in pids}
 
 
-def wait_for(condition, timeout: float, what: str, process: subprocess.Popen, output: Path):
-    deadline = time.monotonic() + timeout
-    while not (found := condition()):
-        if process.poll() is not None or time.monotonic() > deadline:
-            pytest.fail(f"{what}: not within {timeout:.0f} s\n{output.read_text()[-3000:]}")
-        time.sleep(0.2)
-    return found
-
-
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="counts processes in /proc (Linux)")
 def test_run_serves_mails_a_reminder_and_ctrl_c_stops_every_process(tmp_path, workbook):
     """`workbook run` (the newest chapter) serves the site, a reminder added with `workbook flask N
@@ -71,7 +64,7 @@ def test_run_serves_mails_a_reminder_and_ctrl_c_stops_every_process(tmp_path, wo
     started = {run.pid}
     try:
         # Under load, the first run's migrations and demo data take a while.
-        wait_for(lambda: "Ctrl-C stops them all" in output.read_text(), 240, "workbook run started",
+        wait_for(lambda: RUN_STARTED in output.read_text(), 240, "workbook run started",
                  run, output)
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as response:
             assert response.status == 200

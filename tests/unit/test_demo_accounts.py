@@ -5,9 +5,7 @@ import re
 import pytest
 from flask.cli import FlaskGroup
 
-from workbook.chapters import AFTER_EVERY_CHAPTER
-
-pytestmark = pytest.mark.chapters(since=AFTER_EVERY_CHAPTER)
+pytestmark = pytest.mark.chapters(since="webapp")
 
 ROLES = {"admin": {"admin", "poster", "default"}, "poster": {"poster", "default"}, "reader": {"default"}}
 

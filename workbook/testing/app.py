@@ -91,12 +91,29 @@ def make_app(chapter, monkeypatch, compiled_templates):
                     engine.dispose()
 
 
+class EmptyDatabases:
+    """SQLite files with a chapter's tables and no rows, one for each set of tables, made once per
+    process by `create_all`: each test's SQLite database starts as a copy of one (creating the tables
+    for every test was a third of the route suites' setup)."""
+
+    def __init__(self, folder: Path):
+        self.folder, self.made = folder, {}
+
+    def copy(self, tables: tuple[str, ...], to: Path) -> bool:
+        """Copy the empty database with these tables to `to`, if there is one yet."""
+        if tables not in self.made:
+            return False
+        shutil.copyfile(self.made[tables], to)
+        return True
+
+    def keep(self, tables: tuple[str, ...], made: Path) -> None:
+        """Keep a copy of `made`, just created with these tables, for the next tests."""
+        self.made[tables] = shutil.copyfile(made, self.folder / f"{len(self.made)}.db")
+
+
 @pytest.fixture(scope="session")
 def empty_databases(tmp_path_factory):
-    """SQLite files with a chapter's tables and no rows, made once per process by `create_all`, by
-    the tables they hold: each test's SQLite database starts as a copy of one (creating the tables
-    for every test was a third of the route suites' setup)."""
-    return {"folder": tmp_path_factory.mktemp("empty-databases")}
+    return EmptyDatabases(tmp_path_factory.mktemp("empty-databases"))
 
 
 def sqlite_file(url: str) -> Path | None:
@@ -111,6 +128,15 @@ def app(make_app, database_url, empty_databases):
     db = app.extensions.get("sqlalchemy")
     if db is None:
         return app
+    tables, file = tuple(sorted(db.metadata.tables)), sqlite_file(database_url)
+    fresh_file = file is not None and not file.exists()  # (nothing has connected to it yet)
+    if fresh_file and empty_databases.copy(tables, file):
+        return app
+    with app.app_context():
+        db.create_all()
+    if fresh_file:
+        empty_databases.keep(tables, file)
+    return app
     tables = tuple(sorted(db.metadata.tables))
     file, empty = sqlite_file(database_url), empty_databases.get(tables)
     if file is not None and empty is not None and not file.exists():  # (nothing connected yet)

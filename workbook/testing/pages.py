@@ -24,15 +24,19 @@ def url_for(app):
     return build
 
 
+def csrf_token_in(html: str, where: str = "the page") -> str:
+    """The CSRF token of the (first) form in a page's HTML."""
+    found = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html)
+    assert found, f"{where} has no form with a CSRF token"
+    return found.group(1)
+
+
 @pytest.fixture
 def csrf_token(client):
     """The CSRF token of the (first) form on a page, fetched with the client as a browser would."""
 
     def token(path: str) -> str:
-        html = client.get(path).get_data(as_text=True)
-        found = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html)
-        assert found, f"{path} has no form with a CSRF token"
-        return found.group(1)
+        return csrf_token_in(client.get(path).get_data(as_text=True), path)
 
     return token
 

@@ -7,6 +7,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -18,6 +19,17 @@ def pytest_addoption(parser):
     parser.getgroup("workbook").addoption(
         "--screenshots", action="store_true",
         help="write the chapter's README screenshot again (tests/ui/test_readme_screenshot.py)")
+
+
+def wait_for(condition, timeout: float, what: str, process: subprocess.Popen, output: Path):
+    """`condition()`'s first true value; fails with what `process` wrote to `output` if the process
+    ends or `timeout` seconds pass first."""
+    deadline = time.monotonic() + timeout
+    while not (found := condition()):
+        if process.poll() is not None or time.monotonic() > deadline:
+            pytest.fail(f"{what}: not within {timeout:.0f} s\n{output.read_text()[-3000:]}")
+        time.sleep(0.2)
+    return found
 
 
 @pytest.fixture
