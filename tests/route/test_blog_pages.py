@@ -29,6 +29,19 @@ def test_home_lists_ten_newest_posts(make, client, db, models, url_for):
     assert f'href="{url_for("home", page=2)}"' in html
 
 
+def test_each_post_on_the_home_page_shows_its_own_author_and_tags(make, client, db, url_for):
+    """Each summary on the home page names its own author and links its own tags, none of another's."""
+    make.posts(12)
+    html = client.get(url_for("home")).get_data(as_text=True).split('id="sidebar"')[0]
+    summaries = html.split("<article")[1:]
+    assert len(summaries) == 10
+    for summary in summaries:
+        n = int(re.search(r">Post (\d+)</a></h2>", summary)[1])
+        author = "author" if n % 2 == 0 else f"writer{n}"
+        assert re.findall(r'href="[^"]*/user/([^"]+)"', summary) == [author]
+        assert sorted(re.findall(r'href="[^"]*/tag/([^"]+)"', summary)) == sorted(["common", f"tag{n}"])
+
+
 def test_later_pages_hold_the_older_posts(make, client, db, models, url_for):
     """Page 2 holds the next 10 posts and page 3 the last 5."""
     make.posts(25)

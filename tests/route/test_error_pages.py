@@ -102,9 +102,10 @@ def test_database_down_answers_503_in_the_layout_then_recovers(
     """With the database down, a signed-in visitor gets a 503 page in the site's layout, and the
     pages work again on the first request after it is back."""
     assert client.get(url_for("home")).status_code == 200
+    paths = (url_for("home"), url_for("post", post_id=a_post.id), url_for("about"))  # (the id: now)
 
     postgres.stop()
-    for path in (url_for("home"), url_for("post", post_id=a_post.id), url_for("about")):
+    for path in paths:
         response = client.get(path)
         assert response.status_code == 503, path
         assert themed(response.text) and "503 · " in response.text

@@ -14,6 +14,7 @@ from webapp.controllers.main import main_blueprint
 from webapp.controllers.rest import rest_blueprint
 from webapp.converters import IdConverter, TextConverter
 from webapp.demo import demo_accounts, seed
+from webapp.links import Links
 from webapp.extensions import (admin, assets_init_app, bcrypt, bootstrap, cache, celery_init_app,
                                ckeditor, debug_toolbar, limiter, login_manager, mail, migrate, oauth,
                                principals)
@@ -118,6 +119,8 @@ def create_app(object_name=None):
 
     # The logout button is a one-field form in the navigation bar of every page: its token.
     app.jinja_env.globals['csrf_token'] = generate_csrf
+    # url_for's links, built once (webapp/links.py): every page's navigation bar, the blog's lists.
+    Links(app)
 
     @identity_loaded.connect_via(app)
     def on_identity_loaded(sender, identity):

@@ -3,6 +3,7 @@ its `client` and CLI `runner`, `db` and the chapter's `models` (what a test asks
 from __future__ import annotations
 
 import importlib
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from workbook import chapters
+from workbook.testing.coverage_floor import measured_once
 
 
 class CompiledTemplates:
@@ -61,6 +63,15 @@ def database_url(tmp_path):
     return f"sqlite:///{tmp_path / 'test.db'}"
 
 
+def build_key(chapter, config: str, fresh: bool) -> tuple:
+    """What decides which of the chapter's lines building its app runs: the configuration, a fresh
+    import, and the environment the configuration reads (of DATABASE_URL, which is each test's own,
+    the kind of database only)."""
+    environment = {name: value for name, value in os.environ.items() if name != "PYTEST_CURRENT_TEST"}
+    environment["DATABASE_URL"] = environment.get("DATABASE_URL", "").partition(":")[0]
+    return chapter.name, config, fresh, frozenset(environment.items())
+
+
 @pytest.fixture
 def make_app(chapter, monkeypatch, compiled_templates):
     """Build the chapter's app (testing on) against a database URL, the way its own code reads it
@@ -69,7 +80,8 @@ def make_app(chapter, monkeypatch, compiled_templates):
 
     def make(url: str, config: str = "TestConfig", fresh: bool = False):
         monkeypatch.setenv("DATABASE_URL", url)
-        app = chapters.load_app(chapter, config, fresh)
+        with measured_once(build_key(chapter, config, fresh)):
+            app = chapters.load_app(chapter, config, fresh)
         # The suites test the app as it is served: CSRF protection on, whatever the chapter's test
         # configuration says (chapter 12's, the book's, turns it off so that its own tests need no
         # token). A test that checks the app without it switches it off (test_pages_without_csrf.py).
@@ -136,16 +148,6 @@ def app(make_app, database_url, empty_databases):
         db.create_all()
     if fresh_file:
         empty_databases.keep(tables, file)
-    return app
-    tables = tuple(sorted(db.metadata.tables))
-    file, empty = sqlite_file(database_url), empty_databases.get(tables)
-    if file is not None and empty is not None and not file.exists():  # (nothing connected yet)
-        shutil.copyfile(empty, file)
-        return app
-    with app.app_context():
-        db.create_all()
-    if file is not None and empty is None and file.exists():
-        empty_databases[tables] = shutil.copyfile(file, empty_databases["folder"] / f"{len(empty_databases)}.db")
     return app
 
 

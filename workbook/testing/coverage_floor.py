@@ -8,6 +8,7 @@ saving beside the rest.
 """
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -93,6 +94,37 @@ def measured_launcher(config, module: str) -> list[str]:
     code = config.stash[CODE]
     return [sys.executable, "-m", "workbook.testing.measured", data_file(config), str(code),
             ",".join(not_measured(code)), config.stash[CHAPTER].flask_app, module]
+
+
+class MeasuredOnce:
+    """Blocks the tracer measures only the first time each runs with the same key in this process.
+
+    Every route test builds the chapter's app, and building one calls some thousands of functions
+    in Flask, Werkzeug and the extensions; coverage's tracer (Python 3.11's sys.settrace, which
+    cannot leave other code alone) made each build three times slower. The chapter's own lines in
+    a build are the same for the same configuration and environment: measured once, they are
+    counted, and a later identical build runs untraced (only in this thread: a live server's thread
+    stays measured). This can only count fewer lines, never more.
+    """
+
+    def __init__(self):
+        self.seen = set()
+
+    @contextlib.contextmanager
+    def __call__(self, key):
+        tracer = sys.gettrace()
+        if tracer is None or key not in self.seen:
+            self.seen.add(key)
+            yield
+            return
+        sys.settrace(None)
+        try:
+            yield
+        finally:
+            sys.settrace(tracer)  # coverage's C tracer installs itself again when called this way
+
+
+measured_once = MeasuredOnce()
 
 
 @pytest.hookimpl(optionalhook=True)
