@@ -445,7 +445,7 @@ def run_with_celery(chapter: chapters.Chapter, env: dict[str, str], serve: list[
               f"  a worker and beat: their logs are {worker.log} and {beat.log}\n"
               f"  mail sent to {mailbox.host}:{mailbox.port} is printed here and kept in {mail}\n"
               f"  a reminder, mailed at once: `{me} add-reminder you@example.com now \"hello\"`\n"
-              f"{RUN_STARTED}", flush=True)
+              + RUN_STARTED, flush=True)
         return group.wait()
 
 

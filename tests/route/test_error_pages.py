@@ -102,7 +102,8 @@ def test_database_down_answers_503_in_the_layout_then_recovers(
     """With the database down, a signed-in visitor gets a 503 page in the site's layout, and the
     pages work again on the first request after it is back."""
     assert client.get(url_for("home")).status_code == 200
-    paths = (url_for("home"), url_for("post", post_id=a_post.id), url_for("about"))  # (the id: now)
+    # The post's id read while the database is up: nothing on the home page loads the post again.
+    paths = (url_for("home"), url_for("post", post_id=a_post.id), url_for("about"))
 
     postgres.stop()
     for path in paths:

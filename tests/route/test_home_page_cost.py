@@ -45,19 +45,3 @@ def test_links_follow_the_path_the_app_is_served_under(make, client, db, url_for
     assert re.search(r'<link rel="stylesheet" href="/site/static/', mounted)
     assert again == at_root
 
-
-def test_the_first_page_runs_three_statements(make, client, db, url_for, sql_statements):
-    """The home page's first page runs 3 SQL statements (its posts with their authors and the
-    pager's count, their tags, the popular tags), with 15 posts as with 40, and still shows each
-    post's tags and the sidebar's five newest posts."""
-    make.posts(15)
-    client.get(url_for("home"))
-    with sql_statements() as few:
-        small = client.get(url_for("home")).get_data(as_text=True)
-    make.posts(25, start=15)
-    with sql_statements() as many:
-        large = client.get(url_for("home")).get_data(as_text=True)
-    assert len(few) == len(many) == 3, "\n".join(many)
-    assert all(f">tag{n}</a>" in small for n in range(14, 4, -1))
-    sidebar = large.split('id="recent-posts"')[1].split('id="popular-tags"')[0]
-    assert re.findall(r">(Post \d+)</a>", sidebar) == [f"Post {n}" for n in range(39, 34, -1)]

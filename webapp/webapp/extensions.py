@@ -11,7 +11,7 @@ import threading
 import flask_mail
 from authlib.integrations.flask_client import OAuth
 from celery import Celery, Task
-from flask import current_app, request
+from flask import current_app
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 from flask_assets import Bundle, Environment
@@ -201,14 +201,10 @@ def asset_url(name):
     `{% assets %}` tag hashes the whole bundle file on every page (for a Subresource Integrity value
     the page never uses): 13% of the home page's time. Built at start, a bundle's URL does not
     change while the app runs, unless ASSETS_AUTO_BUILD (development) rebuilds it as you edit. (It
-    is url_for's, under the path the app is served at: kept for each.)"""
+    is url_for's, under the path the app is served at: kept for each, with the links, links.py.)"""
     if current_app.config['ASSETS_AUTO_BUILD']:
         return assets_env[name].urls()[0]
-    found = current_app.extensions.setdefault('bundle_urls', {})
-    key = (request.script_root, name)
-    if key not in found:
-        found[key] = assets_env[name].urls()[0]
-    return found[key]
+    return current_app.extensions['links'].kept(('bundle', name), lambda: assets_env[name].urls()[0])
 
 
 def build_bundles(app):

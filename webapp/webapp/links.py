@@ -1,5 +1,6 @@
 """Links built once (not in the book): `link(endpoint, **values)` in the templates gives what
-`url_for` gives, and keeps it for the next page.
+`url_for` gives, and keeps it for the next page (and `asset_url`, extensions.py, keeps the bundles'
+URLs here too).
 
 The home page links each of its posts, their authors and their tags, and the pages around it:
 some fifty `url_for` calls, each a walk through Werkzeug's URL map, were half the time of drawing
@@ -8,32 +9,35 @@ served under (the script root), and none of them changes from one request to the
 """
 from flask import request, url_for
 
-# Links kept per app: beyond, the store starts again (a blog's pages link its posts, tags and
+# URLs kept per app: beyond, the store starts again (a blog's pages link its posts, tags and
 # authors, and pages of lists: far fewer).
 KEPT = 10_000
 
 # url_for's own options: a link with one of them (an external URL names the host the request came
-# to) goes to url_for each time.
+# to), or to an endpoint relative to the page's blueprint (".home"), goes to url_for each time.
 OPTIONS = {'_anchor', '_method', '_scheme', '_external'}
 
 
 class Links:
-    """The app's kept links; `link` is the templates' global."""
+    """The app's kept URLs (`app.extensions['links']`); `link` is the templates' global."""
 
     def __init__(self, app):
-        self.kept = {}
+        self.kept_urls = {}
+        app.extensions['links'] = self
         app.jinja_env.globals['link'] = self.link
+
+    def kept(self, key, build):
+        """The URL `build()` gives for `key` under this request's script root, built once."""
+        key = (request.script_root, *key)
+        url = self.kept_urls.get(key)
+        if url is None:
+            if len(self.kept_urls) >= KEPT:
+                self.kept_urls.clear()
+            url = self.kept_urls[key] = build()
+        return url
 
     def link(self, endpoint, **values):
         """url_for(endpoint, **values), built once per script root."""
-        if not OPTIONS.isdisjoint(values):
+        if endpoint.startswith('.') or not OPTIONS.isdisjoint(values):
             return url_for(endpoint, **values)
-        if endpoint.startswith('.'):  # relative to the page's blueprint, as url_for reads it
-            endpoint = request.blueprint + endpoint
-        key = (request.script_root, endpoint, *values.items())
-        url = self.kept.get(key)
-        if url is None:
-            if len(self.kept) >= KEPT:
-                self.kept.clear()
-            url = self.kept[key] = url_for(endpoint, **values)
-        return url
+        return self.kept((endpoint, *values.items()), lambda: url_for(endpoint, **values))

@@ -34,7 +34,9 @@ def with_author_and_tags():
     return (joinedload(Post.user), selectinload(Post.tags))
 
 
-NEWEST_FIRST = (Post.publish_date.desc(), Post.id.desc())
+POSTS, TAGS, USERS = Post.__table__, Tag.__table__, User.__table__
+# Newest first, in the table's terms: for the ORM's queries and the plain ones alike.
+NEWEST_FIRST = (POSTS.c.publish_date.desc(), POSTS.c.id.desc())
 
 # What the sidebar shows of a post or a tag: plain values, safe to keep in a cache (an ORM object
 # taken out of the cache is detached from any session).
@@ -50,8 +52,6 @@ Link = namedtuple('Link', 'id title')
 #    identity map and loaders. Nothing on the home page changes a post.
 # 3. One statement where one will do: a page of posts comes with its authors' names and the number
 #    of posts; its tags come in one more, for all of its posts.
-POSTS, TAGS, USERS = Post.__table__, Tag.__table__, User.__table__
-NEWEST_ROWS_FIRST = (POSTS.c.publish_date.desc(), POSTS.c.id.desc())  # NEWEST_FIRST, in the table's terms
 
 # A post as the home page shows it (render_post_summary reads it as it reads a Post), and its author.
 PostSummary = namedtuple('PostSummary', 'id title text publish_date user')
@@ -74,7 +74,7 @@ PAGE_OF_SUMMARIES = (
     select(POSTS.c.id, POSTS.c.title, POSTS.c.text, POSTS.c.publish_date, USERS.c.username,
            COUNT_UP_TO.label('counted'))
     .outerjoin(USERS, USERS.c.id == POSTS.c.user_id)
-    .order_by(*NEWEST_ROWS_FIRST)
+    .order_by(*NEWEST_FIRST)
     .limit(bindparam('per_page')).offset(bindparam('offset'))
 )
 
@@ -93,8 +93,8 @@ POPULAR_AMONG = 100
 # The sidebar's five newest posts and its five most used tags (one grouped query: each tag with the
 # number of the latest posts that carry it, most used first; it starts from those posts, so the
 # database looks up their tags only).
-RECENT_POSTS = select(POSTS.c.id, POSTS.c.title).order_by(*NEWEST_ROWS_FIRST).limit(5)
-LATEST = select(POSTS.c.id).order_by(*NEWEST_ROWS_FIRST).limit(POPULAR_AMONG).subquery()
+RECENT_POSTS = select(POSTS.c.id, POSTS.c.title).order_by(*NEWEST_FIRST).limit(5)
+LATEST = select(POSTS.c.id).order_by(*NEWEST_FIRST).limit(POPULAR_AMONG).subquery()
 TOTAL = func.count(tags.c.post_id).label('total')
 TOP_TAGS = (
     select(TAGS.c.id, TAGS.c.title, TOTAL)
