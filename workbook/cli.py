@@ -105,9 +105,28 @@ def unified_diff(a: chapters.Chapter, b: chapters.Chapter, paths=()) -> list[str
     return out
 
 
+def is_doc(name: str) -> bool:
+    """A chapter's prose (its README), as against its code."""
+    return name.endswith(".md")
+
+
 def cmd_diff(args) -> int:
-    show = diff_stat if args.stat else unified_diff
-    sys.stdout.writelines(show(args.a, args.b, args.paths))
+    """The code's diff first; a README's only with --docs, else a line per changed README."""
+    if args.stat:  # a line per file: the prose's lines are no burden
+        sys.stdout.writelines(diff_stat(args.a, args.b, args.paths))
+        return 0
+    changed = [name for name, _, _ in changed_files(args.a, args.b, args.paths)]
+    code = [name for name in changed if not is_doc(name)]
+    docs = [name for name in changed if is_doc(name)]
+    if code:
+        sys.stdout.writelines(unified_diff(args.a, args.b, code))
+    elif docs:
+        print(f"{args.b.label} changes no code of {args.a.label}'s: only its prose.")
+    if docs and args.docs:
+        sys.stdout.writelines(unified_diff(args.a, args.b, docs))
+    elif docs:
+        print(f"\nProse changed too (`--docs` shows it):")
+        sys.stdout.writelines(diff_stat(args.a, args.b, docs)[:-1])
     return 0
 
 
@@ -377,6 +396,19 @@ def cmd_flask(args) -> int:
     return subprocess.run(chapter.flask_command(*args.args), cwd=chapter.path, env=env).returncode
 
 
+def this_command() -> str:
+    """How to type this command from the current folder: `workbook` where the shell finds this one
+    (an active venv), else the path of the venv's script, e.g. `.venv/bin/workbook`."""
+    script = Path(sys.executable).parent / "workbook"
+    found = shutil.which("workbook")
+    if found and Path(found).resolve() == script.resolve():
+        return "workbook"
+    if not script.exists():  # not installed as a script: run as a module
+        return f"{sys.executable} -m workbook.cli"
+    relative = os.path.relpath(script)
+    return relative if not relative.startswith("..") else str(script)
+
+
 def cmd_run(args) -> int:
     chapter = args.chapter
     database = run_database(chapter)
@@ -389,7 +421,7 @@ def cmd_run(args) -> int:
     if fresh and has_command(chapter, env, "seed"):
         print("demo data: flask seed", flush=True)
         subprocess.run([*flask, "seed"], cwd=chapter.path, env=env, check=True)
-    me = f"workbook flask {chapter.number or chapter.name}"
+    me = f"{this_command()} flask {chapter.number or chapter.name}"
     print(f"the chapter's own commands on this database, from another terminal: `{me} COMMAND`"
           f" (`{me} --help` lists them)", flush=True)
     accounts = demo_accounts(chapter, env)
@@ -440,7 +472,7 @@ def run_with_celery(chapter: chapters.Chapter, env: dict[str, str], serve: list[
                   f"{supervise.last_line(folder / 'worker.log')}", flush=True)
             return 1
         group.add("the worker", worker.process, worker.log)
-        me = f"workbook flask {chapter.number or chapter.name}"
+        me = f"{this_command()} flask {chapter.number or chapter.name}"
         print(f"{site}\n"
               f"  a worker and beat: their logs are {worker.log} and {beat.log}\n"
               f"  mail sent to {mailbox.host}:{mailbox.port} is printed here and kept in {mail}\n"
@@ -568,6 +600,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="*", metavar="PATH",
                    help="only files under these paths of the chapter, e.g. webapp/templates")
     p.add_argument("--stat", action="store_true", help="one line per changed file, no diff")
+    p.add_argument("--docs", action="store_true",
+                   help="the READMEs' diff too (without it, the code's, and a line per changed README)")
     p.set_defaults(func=cmd_diff)
     p = sub.add_parser("run", help="start chapter N's development server on 127.0.0.1")
     p.add_argument("chapter", type=chapter_arg, metavar="N", nargs="?",

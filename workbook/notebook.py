@@ -21,6 +21,7 @@ import ast
 import contextlib
 import os
 import re
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -44,6 +45,9 @@ def use_chapter(number: int) -> None:
         DATABASE_URL=f"sqlite:///{_workdir / 'database.db'}",
         FLASK_APP=chapter.flask_app,
         WEBAPP_ENV="dev",
+        # A key of the notebook's own: without one, the development config would make one and keep
+        # it in the chapter's instance/ folder, and a notebook must leave the snapshot as it was.
+        SECRET_KEY=secrets.token_hex(),
     )
     _selected = chapter
     print(f"Chapter {chapter.number}: {chapter.title}")

@@ -38,6 +38,20 @@ def test_diff_shows_what_chapter_2_added(capsys):
     assert capsys.readouterr().out == ""
 
 
+def test_diff_shows_the_code_first_and_the_readme_on_request(capsys):
+    """`workbook diff 10 12` shows the code's changes, and only a line for the README, whose diff
+    `--docs` adds after the code."""
+    assert cli.main(["diff", "10", "12"]) == 0
+    out = capsys.readouterr().out
+    files = [line for line in out.splitlines() if line.startswith("+++ ")]
+    assert files and not any(line.endswith("README.md") for line in files)
+    assert out.rstrip().splitlines()[-1].split("|")[0].strip() == "README.md"
+    assert "`--docs` shows it" in out
+    assert cli.main(["diff", "10", "12", "--docs"]) == 0
+    files = [line for line in capsys.readouterr().out.splitlines() if line.startswith("+++ ")]
+    assert files[-1] == "+++ b/ch12_testing/README.md"
+
+
 def test_diff_stat_and_paths_narrow_the_diff(capsys):
     """`workbook diff 5 6 --stat` prints a line per changed file; a path keeps only the files under it."""
     assert cli.main(["diff", "5", "6", "--stat"]) == 0
@@ -141,3 +155,15 @@ def test_lock_pins_every_declared_dependency():
     declared = project["dependencies"] + project["optional-dependencies"]["dev"]
     for requirement in declared:
         assert requirement.split("[")[0].lower() in lock, requirement
+
+
+def test_hints_name_the_command_as_the_shell_finds_it(monkeypatch, tmp_path):
+    """The commands `workbook run` suggests start with `workbook` only where the shell finds this
+    command; otherwise with the path of the venv's script, which works as typed."""
+    script = os.path.join(os.path.dirname(sys.executable), "workbook")
+    monkeypatch.setenv("PATH", os.path.dirname(sys.executable))
+    assert cli.this_command() == "workbook"
+    monkeypatch.setenv("PATH", str(tmp_path))  # a shell whose venv is not active
+    monkeypatch.chdir(tmp_path)
+    typed = cli.this_command()
+    assert typed != "workbook" and os.path.samefile(tmp_path / typed, script)

@@ -32,7 +32,11 @@ def test_no_configuration_has_a_key_written_in_it(chapter, chapter_code, no_key_
     for name, key in first.items():
         assert key is None or key != second[name], f"{name}.SECRET_KEY is the same on every import"
         assert key not in PUBLISHED
-    source = "\n".join(path.read_text() for path in chapter_code.rglob("*.py"))
+    # The chapter's own code: not a virtual environment or anything else hidden in its folder (a
+    # checkout's README puts `.venv` there, and installed packages may well set a SECRET_KEY).
+    own = [path for path in chapter_code.rglob("*.py")
+           if not any(part.startswith(".") for part in path.relative_to(chapter_code).parts)]
+    source = "\n".join(path.read_text() for path in own)
     assert not re.search(r"SECRET_KEY\s*=\s*['\"]", source)
 
 
