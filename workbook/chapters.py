@@ -183,9 +183,11 @@ def load_app(chapter: Chapter, config: str = "TestConfig", fresh: bool = False):
 
 
 def _factory_imported(chapter: Chapter, module: str, attribute: str) -> bool:
-    """Whether the chapter's app module is imported, from this chapter, and holds a factory."""
+    """Whether the chapter's app module is imported, from the folder this process imports chapter code
+    from (the snapshot, or a learner's --chapter-dir: `activate`), and holds a factory."""
     imported = sys.modules.get(module)
-    if imported is None or not str(getattr(imported, "__file__", "")).startswith(str(chapter.path)):
+    folder = _GUARD.folder or chapter.path
+    if imported is None or not str(getattr(imported, "__file__", "")).startswith(str(folder)):
         return False
     target = getattr(imported, attribute, None)
     return target is not None and not hasattr(target, "wsgi_app")

@@ -205,3 +205,15 @@ def test_check_names_the_broken_behaviour(tmp_path, check):
                       '✗ Chromium shows the heading "Hello World!" on the home page.']
     assert "✓ DevConfig turns debug on; ProdConfig does not." in lines
     assert any(line.endswith("behaviours hold; 2 to fix; 1 not checked") for line in lines)
+
+
+def test_a_faithful_copy_of_chapter_9_passes_its_task_tests_in_any_order(tmp_path):
+    """A copy of chapter 9 passes its reminder tests under --chapter-dir: its modules are imported
+    once, as the snapshot's are, so no test meets a Celery task bound to another import's database."""
+    mine = mistake_folder(tmp_path, chapter=chapters.get(9))
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "--chapter=9", f"--chapter-dir={mine}", "--no-coverage", "-q",
+         "tests/unit/test_reminders.py"],
+        cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert " failed" not in result.stdout.splitlines()[-1]
