@@ -12,6 +12,7 @@ pytest_plugins = [
     "workbook.testing.builders",  # make: users, posts, tags, comments
     "workbook.testing.accounts",  # auth: log in and out through the forms (chapter 6 on)
     "workbook.testing.services",  # PostgreSQL and MariaDB; skip on a laptop, fail in CI
+    "workbook.testing.faults",  # fault_proxy: a TCP proxy to a real service, cut or hung by the test
     "workbook.testing.servers",  # live_server, serve_command, Chromium
     "workbook.testing.celery_worker",  # real Celery workers on RabbitMQ or the embedded broker, mailbox
 ]
