@@ -549,7 +549,10 @@ def cmd_check(args) -> int:
             [sys.executable, "-m", "pytest", *pytest_options_without_notebooks(),
              f"--chapter={chapter.name}", "--chapter-dir",
              str(folder), "--no-coverage", "-q", "--tb=short", "--no-header",
-             "-p", "workbook.testing.report", f"--behaviour-report={report}", "tests"],
+             # First what the code does, through the test client (seconds); the proofs that start
+             # servers, workers and a browser (minutes) on request.
+             *([] if args.all else ["-m", "not server and not ui"]),
+             "-p", "workbook.testing.report", f"--behaviour-report={report}", *(args.tests or ["tests"])],
             cwd=ROOT, capture_output=True, text=True,
         )
         if run.returncode not in (0, 1, 5) or not report.exists():
@@ -557,8 +560,13 @@ def cmd_check(args) -> int:
         data = json.loads(report.read_text())
     results = behaviours(data["tests"])
     print()
+    causes = shared_causes(results)
     for result in results:
-        print("\n".join(verdict(result)))
+        shared = causes.get(tuple(result["why"]))
+        if result["state"] != "failed" or shared is None:
+            print("\n".join(verdict(result)))
+        elif shared[0] is result:  # the first behaviour of a shared cause prints them all
+            print("\n".join(cause_verdict(shared)))
     if data["notes"]:
         print()
         for note in data["notes"]:
@@ -567,11 +575,57 @@ def cmd_check(args) -> int:
               "env.py: not yours to fix, not counted)")
     counted = [r for r in results if r["state"] != "skipped"]
     failed = sum(r["state"] == "failed" for r in counted)
+    # What to fix: a cause that several behaviours share counts once.
+    to_fix = failed - sum(len(shared) - 1 for shared in causes.values())
     unchecked = len(results) - len(counted)
     print(f"\n{len(counted) - failed} of {len(counted)} behaviours hold"
-          + ("" if not failed else f"; {failed} to fix")
+          + ("" if not failed else f"; {to_fix} to fix")
+          + ("" if to_fix == failed else f" ({failed} behaviours fail)")
           + ("" if not unchecked else f"; {unchecked} not checked"))
+    if not args.all:
+        print(f"(the behaviours that need a server process or a browser were not run: "
+              f"`{this_command()} check {chapter.number or chapter.name} DIR --all` runs them too)")
     return 1 if failed or not counted else 0
+
+
+def shared_causes(results: list[dict]) -> dict[tuple, list[dict]]:
+    """The failed behaviours that fail for the very same reason, by that reason: one mistake. Only a
+    reason that says where (a line of the learner's, a value's origin): two tests that merely fail the
+    same way ("DID NOT RAISE ValueError") need not share a cause."""
+    by_why: dict[tuple, list[dict]] = {}
+    for result in results:
+        if result["state"] == "failed" and len(result["why"]) > 1:
+            by_why.setdefault(tuple(result["why"]), []).append(result)
+    return {why: shared for why, shared in by_why.items() if len(shared) > 1}
+
+
+def cause_verdict(shared: list[dict]) -> list[str]:
+    """One ✗ for one cause: the reason (where, the likely fix), then every behaviour it breaks."""
+    return [f"✗ {len(shared)} behaviours fail for one reason:",
+            *(f"    {line}" for line in shared[0]["why"]),
+            *(f"    - {verdict(result)[0].removeprefix('✗ ')}" for result in shared)]
+
+
+# --------------------------------------------------------------------------- tests
+
+
+def cmd_tests(args) -> int:
+    """The tests that prove chapter N, read from the files (workbook/proved_by.py): printed, or with
+    --readme written into the chapter's README."""
+    from workbook import proved_by  # (pytest, for selection.py's rules: only this command needs it)
+
+    every = list(chapters.CHAPTERS) if args.chapter == "all" else [args.chapter]
+    try:
+        for chapter in every:
+            if args.readme:
+                changed = proved_by.write_readme(chapter)
+                print(f"{(chapter.path / 'README.md').relative_to(ROOT)}: "
+                      f"{'rewritten' if changed else 'already up to date'}")
+            else:
+                print(proved_by.text(chapter, proved_by.proved_by(chapter)), end="\n" * (len(every) > 1))
+    except proved_by.NotProved as error:
+        raise Problem(str(error)) from None
+    return 0
 
 
 # --------------------------------------------------------------------------- entry point
@@ -617,7 +671,18 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="run chapter N's suites against your own folder DIR")
     p.add_argument("chapter", type=chapter_arg, metavar="N")
     p.add_argument("dir", metavar="DIR")
+    p.add_argument("tests", nargs="*", metavar="SUITE",
+                   help="only these of the workbook's test files or folders, e.g. tests/unit")
+    p.add_argument("--all", action="store_true",
+                   help="also the behaviours proved with a server process, Celery workers or a browser")
     p.set_defaults(func=cmd_check)
+    p = sub.add_parser("tests", help="the tests that apply to chapter N, each file with its behaviours")
+    p.add_argument("chapter", type=lambda v: v if v == "all" else chapter_arg(v), metavar="N",
+                   nargs="?", default=chapters.newest(),
+                   help="a chapter, webapp (the default: the newest), or all")
+    p.add_argument("--readme", action="store_true",
+                   help="write the list into the chapter's README (its Proved by section) instead")
+    p.set_defaults(func=cmd_tests)
     p = sub.add_parser("notebook", help="open chapter N's notebook in JupyterLab")
     p.add_argument("chapter", type=chapter_arg, metavar="N", nargs="?", default=chapters.newest())
     p.set_defaults(func=cmd_notebook)

@@ -20,9 +20,9 @@ SUMMARY = re.compile(r"^(\d+) of (\d+) behaviours hold")
 def check():
     """`workbook check N DIR`, as a learner runs it."""
 
-    def run(number: int, folder: Path) -> subprocess.CompletedProcess:
-        result = subprocess.run([sys.executable, "-m", "workbook.cli", "check", str(number), str(folder)],
-                                cwd=ROOT, capture_output=True, text=True)
+    def run(number: int, folder: Path, *options: str) -> subprocess.CompletedProcess:
+        result = subprocess.run([sys.executable, "-m", "workbook.cli", "check", str(number), str(folder),
+                                 *options], cwd=ROOT, capture_output=True, text=True)
         # A learner never sees the node ids of the workbook's own test files.
         assert "tests/" not in result.stdout and "::" not in result.stdout, result.stdout
         return result
@@ -197,7 +197,7 @@ def test_check_passes_a_faithful_copy(tmp_path, check):
 def test_check_names_the_broken_behaviour(tmp_path, check):
     """`workbook check` on a folder with one behaviour broken names it and says the rest hold."""
     mine = mistake_folder(tmp_path, ("main.py", "Hello World!", "Hello, World"), chapter=chapters.get(1))
-    result = check(1, mine)
+    result = check(1, mine, "--all")
     assert result.returncode == 1
     lines = result.stdout.splitlines()
     failed = [line for line in lines if line.startswith("✗")]
@@ -217,3 +217,19 @@ def test_a_faithful_copy_of_chapter_9_passes_its_task_tests_in_any_order(tmp_pat
         cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout[-3000:]
     assert " failed" not in result.stdout.splitlines()[-1]
+
+
+def test_a_task_decorator_mistake_is_one_cause_at_its_definition(tmp_path, check):
+    """A learner's `remind` without bind=True: the behaviours it breaks make one ✗, which points at
+    the task's definition (not where it is called) and names the fix."""
+    mine = mistake_folder(tmp_path, ("webapp/tasks.py", "@shared_task(bind=True, ", "@shared_task("),
+                          chapter=chapters.get(9))
+    result = check(9, mine, "tests/unit/test_reminders.py")
+    assert result.returncode == 1, result.stdout + result.stderr
+    failed = [line for line in verdicts(result) if line.startswith("✗")]
+    shared = [line for line in failed if "behaviours fail for one reason" in line]
+    assert len(shared) == 1, result.stdout
+    reasons = under(result, shared[0])
+    assert any(line.startswith("in your webapp/tasks.py") and "def remind(self" in line for line in reasons)
+    assert any("bind=True" in line for line in reasons), reasons
+    assert not any("apply_async" in line for line in reasons), reasons

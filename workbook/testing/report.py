@@ -10,6 +10,7 @@ generated in the learner's folder (`flask db init`'s migrations/env.py) are kept
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -86,8 +87,9 @@ class Report:
             detail = [line.split(" diff: ", 1)[-1] for line in detail
                       if not line.startswith("Omitting")]
             why = lines[:1] or [type(error).__name__]
-            if why[0].startswith("assert "):  # no message of the test's own: pytest's comparison
-                why += detail[:1]
+            if why[0].startswith("assert "):  # no message of the test's own: pytest's comparison,
+                # whole: "assert 1 == 0" says nothing without its "+  where 1 = count(…)" lines
+                why += [line for line in lines[1:] if line.startswith("+")][:3] + detail[:1]
         elif isinstance(error, subprocess.CalledProcessError):  # a command the test typed for you
             command = error.cmd if isinstance(error.cmd, list) else str(error.cmd).split()
             if "--app" in command:  # `python -m flask --app main db upgrade` → `flask db upgrade`
@@ -99,9 +101,10 @@ class Report:
         else:
             first = text.splitlines()[0] if text else ""
             why = [f"{type(error).__name__}: {first}".rstrip(": ")]
-        where = self.where(excinfo)
-        if where and len(why) == 1:
-            why.append(where)
+        # A known mistake points at its cause (a decorator, a setting), not where it surfaced.
+        cause = diagnose(error, text, self.code)
+        where = cause[:-1] or [self.where(excinfo)] if len(why) == 1 else cause[:-1]
+        why += [line for line in where if line] + cause[-1:]
         return [line if len(line) <= WIDTH else line[:WIDTH - 1] + "…" for line in why]
 
     def where(self, excinfo) -> str | None:
@@ -119,6 +122,37 @@ class Report:
     def pytest_sessionfinish(self, session):
         self.path.write_text(json.dumps({"tests": list(self.tests.values()),
                                          "notes": list(self.notes.values())}, indent=1))
+
+
+# Mistakes whose error shows up far from their cause, each with where the cause is and what fixes it.
+
+def diagnose(error: BaseException, text: str, code: Path | None) -> list[str]:
+    """Where the likely cause is in the learner's folder, and the likely fix, for a known mistake."""
+    if code is None:
+        return []
+    missing = re.match(r"(\w+)\(\) missing 1 required positional argument", text)
+    if isinstance(error, TypeError) and missing:
+        found = find_line(code, rf"def {missing[1]}\(self\b")
+        if found:  # a task written to be bound, whose decorator does not bind it
+            return [f"in your {found}", f"likely fix: `{missing[1]}` takes `self` (the task): "
+                    "its decorator needs bind=True, e.g. @shared_task(bind=True, …)"]
+    if type(error).__name__ == "NotRegistered":
+        found = find_line(code, r"['\"]include['\"]|include=|imports") or find_line(code, r"Celery\(")
+        return [*([f"in your {found}"] if found else []),
+                f"likely fix: Celery does not know the task {text}: the module that defines it must be "
+                "in the Celery app's include (or imported when the app is made)"]
+    return []
+
+
+def find_line(code: Path, pattern: str) -> str | None:
+    """The first line of the learner's Python files that matches `pattern`: "path, line N: source"."""
+    for path in sorted(code.rglob("*.py")):
+        if any(part.startswith(".") or part == "migrations" for part in path.relative_to(code).parts):
+            continue
+        for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
+            if re.search(pattern, line):
+                return f"{path.relative_to(code).as_posix()}, line {number}: {line.strip()}"
+    return None
 
 
 def pytest_configure(config):

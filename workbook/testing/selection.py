@@ -113,10 +113,11 @@ def applies(item, chapter: chapters.Chapter) -> bool:
 
 
 def behaviour(item) -> str:
-    """The behaviour a test checks, in a reader's words: the first line of its docstring."""
+    """The behaviour a test checks, in a reader's words: the first paragraph of its docstring, as
+    one line (a sentence wrapped in the source is still one sentence)."""
     obj = getattr(item, "obj", None)
     doc = inspect.getdoc(obj) if obj is not None else None
-    return doc.splitlines()[0] if doc else item.name
+    return " ".join(doc.split("\n\n")[0].split()) if doc else item.name
 
 
 @pytest.hookimpl(tryfirst=True)  # kinds are known before `-m` selects by them
