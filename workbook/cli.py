@@ -125,7 +125,7 @@ def cmd_diff(args) -> int:
     if docs and args.docs:
         sys.stdout.writelines(unified_diff(args.a, args.b, docs))
     elif docs:
-        print(f"\nProse changed too (`--docs` shows it):")
+        print("\nProse changed too (`--docs` shows it):")
         sys.stdout.writelines(diff_stat(args.a, args.b, docs)[:-1])
     return 0
 
@@ -294,7 +294,8 @@ def checkout(chapter: chapters.Chapter, dest: Path) -> None:
                  "workers.py"):
         shutil.copy2(ROOT / "workbook" / name, dest / "workbook" / name)
     shutil.copytree(ROOT / "workbook" / "testing", dest / "workbook" / "testing", ignore=IGNORED)
-    (dest / "workbook" / "checkout.toml").write_text(f"chapter = {json.dumps(chapter.number or chapter.name)}\n")
+    named = json.dumps(chapter.number or chapter.name)
+    (dest / "workbook" / "checkout.toml").write_text(f"chapter = {named}\n")
     copied = []
     for test, names in tests.items():  # tests/route/test_x.py → workbook_tests/route/test_x.py
         copy = dest / SUITES / Path(test).relative_to("tests")
@@ -662,7 +663,8 @@ def parser() -> argparse.ArgumentParser:
                    default=chapters.newest())
     p.add_argument("--port", type=int, default=5000)
     p.set_defaults(func=cmd_run)
-    p = sub.add_parser("flask", help="run chapter N's `flask` command on the database `workbook run N` serves",
+    p = sub.add_parser("flask",
+                       help="run chapter N's `flask` command on the database `workbook run N` serves",
                        description="Run `flask --app … ARGS` in chapter N's folder on the database of "
                        "`workbook run N`, e.g. `workbook flask 6 add-role alice poster`.")
     p.add_argument("chapter", type=chapter_arg, metavar="N")

@@ -17,7 +17,8 @@ def limits(app):
     """Set the app's limits: `limits(LOGIN_LIMIT_PER_CLIENT="3 per minute")`; the rest stay generous."""
     def set_limits(**chosen):
         generous = dict.fromkeys(("LOGIN_LIMIT_PER_CLIENT", "LOGIN_LIMIT_PER_ACCOUNT",
-                                  "REGISTER_LIMIT_PER_CLIENT", "REGISTER_LIMIT_PER_ACCOUNT"), "100 per minute")
+                                  "REGISTER_LIMIT_PER_CLIENT", "REGISTER_LIMIT_PER_ACCOUNT"),
+                         "100 per minute")
         app.config.update({**generous, **chosen})
     return set_limits
 
@@ -28,7 +29,8 @@ def register(auth, username, **kwargs):
 
 
 def test_one_client_gets_a_few_login_attempts_then_429(client, db, auth, limits):
-    """After its allowed login attempts, a client gets 429 (whatever names it tries); another client does not."""
+    """After its allowed login attempts, a client gets 429 (whatever names it tries); another client does
+    not."""
     limits(LOGIN_LIMIT_PER_CLIENT="3 per minute")
     for name in ("ann", "bob", "cy"):
         assert auth.login(name, password="wrong", **at("10.0.0.1")).status_code == 200
@@ -59,7 +61,8 @@ def test_successful_logins_do_not_use_up_the_accounts_limit(client, db, auth, li
 
 
 def test_one_client_gets_a_few_registrations_then_429(client, db, models, auth, limits):
-    """After its allowed registrations, a client gets 429 and nobody more is created; another client may register."""
+    """After its allowed registrations, a client gets 429 and nobody more is created; another client may
+    register."""
     limits(REGISTER_LIMIT_PER_CLIENT="2 per minute")
     assert register(auth, "ann", **at("10.0.2.1")).status_code == 302
     assert register(auth, "bob", **at("10.0.2.1")).status_code == 302
@@ -106,7 +109,8 @@ def test_the_default_limits_stop_a_password_guesser(client, db, auth):
 
 @pytest.mark.services
 def test_production_keeps_the_counts_in_redis(make_app, database_url, redis_url, monkeypatch):
-    """The production configuration counts in Redis (shared by every worker): its default limit holds there."""
+    """The production configuration counts in Redis (shared by every worker): its default limit holds
+    there."""
     monkeypatch.setenv("SECRET_KEY", "a key for this test only")
     monkeypatch.setenv("RATELIMIT_STORAGE_URI", redis_url)
     app = make_app(database_url, "ProdConfig")

@@ -36,6 +36,7 @@ def sign_in_with(client, start: str) -> "object":
 
 def usernames(app):
     from sqlalchemy import select
+
     from webapp.models import User
 
     db = app.extensions["sqlalchemy"]
@@ -87,7 +88,8 @@ def test_social_login_never_takes_over_a_local_account(social_app, provider):
 
 
 def test_social_login_makes_a_name_the_rules_allow(social_app, provider):
-    """A provider's display name with "/", spaces or accents becomes an allowed username whose profile page works."""
+    """A provider's display name with "/", spaces or accents becomes an allowed username whose profile page
+    works."""
     provider.user = {**provider.user, "name": "José / Núñez"}
     client = social_app.test_client()
     sign_in_with(client, "/oidc")

@@ -29,7 +29,8 @@ def test_allowed_username_registers_and_has_a_profile_page(client, db, models, m
 
 @pytest.mark.parametrize("username", REFUSED)
 def test_refused_username_is_a_form_error(client, db, models, auth, url_for, username):
-    """A name with "/", spaces, leading or trailing blanks, a leading "." "_" "-", non-ASCII letters or over 40 characters is refused with the rule."""
+    """A name with "/", spaces, leading or trailing blanks, a leading "." "_" "-", non-ASCII letters or over
+    40 characters is refused with the rule."""
     response = register(auth, url_for, username)
     assert response.status_code == 200
     assert RULE in response.get_data(as_text=True)

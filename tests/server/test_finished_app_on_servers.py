@@ -54,8 +54,9 @@ def test_a_newcomer_posts_and_gets_a_reminder_on_postgresql_rabbitmq_and_redis(c
         password = re.search(r"^  poster +(\S+)  roles: poster, default$", text, re.MULTILINE).group(1)
         site, browser = f"http://127.0.0.1:{port}", requests.Session()
 
+        token = csrf_token_in(browser.get(f"{site}/login").text)
         wrong = browser.post(f"{site}/login", data={"username": "poster", "password": "not it",
-                                                    "csrf_token": csrf_token_in(browser.get(f"{site}/login").text)})
+                                                    "csrf_token": token})
         assert "Invalid username or password" in wrong.text
         signed_in = browser.post(f"{site}/login", data={"username": "poster", "password": password,
                                                         "csrf_token": csrf_token_in(wrong.text)})
@@ -73,7 +74,8 @@ def test_a_newcomer_posts_and_gets_a_reminder_on_postgresql_rabbitmq_and_redis(c
                                       {"t": title}).scalar() == 1
         engine.dispose()
         assert not (tmp_path / "data" / f"{chapter.name}.db").exists()
-        kept = redis.Redis.from_url(env["CACHE_REDIS_URL"]), redis.Redis.from_url(env["RATELIMIT_STORAGE_URI"])
+        kept = (redis.Redis.from_url(env["CACHE_REDIS_URL"]),
+                redis.Redis.from_url(env["RATELIMIT_STORAGE_URI"]))
         try:
             prefix = env["CACHE_KEY_PREFIX"]
             assert kept[0].keys(prefix + "*") and kept[1].keys(f"*{prefix}*")  # the cache, the limits

@@ -14,7 +14,8 @@ MESSAGE = "no SECRET_KEY: set the SECRET_KEY environment variable to start with 
 
 
 def test_gunicorn_without_secret_key_exits_with_one_line(chapter_code, tmp_path):
-    """`gunicorn 'webapp:create_app()'` in production without SECRET_KEY exits at once, saying why in one line."""
+    """`gunicorn 'webapp:create_app()'` in production without SECRET_KEY exits at once, saying why in one
+    line."""
     environ = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "GUNICORN_CMD_ARGS")}
     before = cpu_seconds_of_children()
     try:
@@ -41,7 +42,8 @@ def cpu_seconds_of_children() -> float:
 
 
 def test_gunicorn_with_secret_key_serves_the_app(chapter_code, tmp_path, serve_command):
-    """With SECRET_KEY set, the same command serves the blog's pages (the app is built before the workers start)."""
+    """With SECRET_KEY set, the same command serves the blog's pages (the app is built before the workers
+    start)."""
     import urllib.request
 
     env = {**os.environ, "WEBAPP_ENV": "prod", "SECRET_KEY": os.urandom(16).hex(),

@@ -60,7 +60,8 @@ def all_at_once(work):
 
 
 def test_concurrent_registrations_of_one_name_make_one_account(served):
-    """Twenty registrations of one new name at once: one account, nineteen "already exists" forms, never a 500."""
+    """Twenty registrations of one new name at once: one account, nineteen "already exists" forms, never a
+    500."""
     app, base = served
 
     def register(n):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from workbook import chapters, live
+from workbook import chapters
 
 # The newest chapter: a checkout is of a chapter with its notebook, not of the finished webapp/.
 NEWEST = [chapter for chapter in chapters.CHAPTERS if chapter.number is not None][-1]

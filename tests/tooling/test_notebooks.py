@@ -115,15 +115,18 @@ def notebook_with_a_screenshot(folder):
         nbformat.v4.new_code_cell("from main import app\nshow_page(app, '/', width=400, height=200)"),
         nbformat.v4.new_code_cell("print('the cell after')"),
         # A note where CI stored something else: skipped on a laptop, but never in CI.
-        nbformat.v4.new_code_cell("from IPython.display import display\n"
-                                  f"display({{'text/plain': 'a note', {live.MISSING_MIME!r}: {{}}}}, raw=True)"),
+        nbformat.v4.new_code_cell(
+            "from IPython.display import display\n"
+            f"display({{'text/plain': 'a note', {live.MISSING_MIME!r}: {{}}}}, raw=True)"),
     ]
     cells[0].outputs = [nbformat.v4.new_output(
         "stream", name="stdout",
-        text="Chapter 1: Getting Started\ncode: ch01_getting_started · database: a fresh SQLite file for this notebook\n")]
+        text="Chapter 1: Getting Started\n"
+             "code: ch01_getting_started · database: a fresh SQLite file for this notebook\n")]
     cells[1].outputs = [
         nbformat.v4.new_output("stream", name="stdout", text="screenshot of / (400×200), page title: ''\n"),
-        nbformat.v4.new_output("display_data", data={"image/png": "iVBORw0KGgo=", "text/plain": "<IPython.core.display.Image object>"}),
+        nbformat.v4.new_output("display_data", data={"image/png": "iVBORw0KGgo=",
+                                                     "text/plain": "<IPython.core.display.Image object>"}),
     ]
     cells[2].outputs = [nbformat.v4.new_output("stream", name="stdout", text="the cell after\n")]
     cells[3].outputs = [nbformat.v4.new_output("stream", name="stdout", text="what CI printed\n")]
@@ -145,7 +148,8 @@ def test_nbval_skips_a_cell_that_noted_a_missing_browser_but_not_in_ci(ci, tmp_p
     env, _ = laptop(tmp_path, ci=ci)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(chapters.ROOT), env.get("PYTHONPATH")]))
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "--nbval", "-p", "workbook.testing.services", "-p", "no:cacheprovider",
+        [sys.executable, "-m", "pytest", "--nbval", "-p", "workbook.testing.services",
+         "-p", "no:cacheprovider",
          "-rs", "-q", str(path)],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
     )
@@ -266,7 +270,8 @@ def test_show_source_picks_definitions_with_their_comments(selected):
     assert method.startswith("    def delete(self, user_id):") and "def put" not in method
     routes = notebook.source_text("main.py", "user_view")  # an assignment and the lines under it
     assert routes.splitlines()[-1].startswith("app.add_url_rule('/user/<int:user_id>'")
-    assert notebook.source_text("main.py", "app.register_blueprint") == "app.register_blueprint(blog_blueprint)"
+    shown = notebook.source_text("main.py", "app.register_blueprint")
+    assert shown == "app.register_blueprint(blog_blueprint)"
     selected(6)
     nested = notebook.source_text("webapp/__init__.py", "on_identity_loaded")
     assert nested.startswith("    @identity_loaded.connect_via(app)")

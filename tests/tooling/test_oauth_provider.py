@@ -2,8 +2,13 @@
 import requests
 from joserfc import jwt
 
-from workbook.testing.oauth_provider import (CLIENT_ID, CLIENT_SECRET, FACEBOOK_CLIENT_ID,
-                                             FACEBOOK_CLIENT_SECRET)
+from workbook.testing.oauth_provider import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    FACEBOOK_CLIENT_ID,
+    FACEBOOK_CLIENT_SECRET,
+)
+
 
 def authorize(url: str, **params) -> dict[str, str]:
     """Follow the provider's authorization step as a browser would; the query it redirects back with."""

@@ -1,6 +1,5 @@
 """The harness compiles each URL rule's builder once per process (workbook/testing/url_builders.py):
 what it hands an app must be what Werkzeug itself would compile for that app's rule."""
-import pytest
 from flask import url_for
 
 from workbook import chapters

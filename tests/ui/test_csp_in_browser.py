@@ -69,7 +69,8 @@ def test_no_page_breaks_the_content_security_policy(app, make, auth, browser, wa
 
 @pytest.mark.chapters(since=10)
 def test_the_debug_toolbar_runs_under_the_development_policy(make_app, database_url, browser, watched):
-    """In development, a page shows Flask-DebugToolbar, its inline scripts run, and Chromium reports no CSP violation."""
+    """In development, a page shows Flask-DebugToolbar, its inline scripts run, and Chromium reports no CSP
+    violation."""
     from workbook import live
 
     app = make_app(database_url, "DevConfig")

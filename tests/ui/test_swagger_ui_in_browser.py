@@ -24,8 +24,9 @@ def test_swagger_ui_lists_the_operations_and_tries_one(make, browser, live_serve
 
     listing = browser.find_element(By.CSS_SELECTOR, "#operations-default-get_post_list_api")
     listing.find_element(By.CSS_SELECTOR, ".opblock-summary").click()
-    wait.until(EC.element_to_be_clickable((By.CSS_SELECTOR, "#operations-default-get_post_list_api .try-out__btn"))).click()
-    wait.until(EC.element_to_be_clickable((By.CSS_SELECTOR, "#operations-default-get_post_list_api .execute"))).click()
+    operation = "#operations-default-get_post_list_api"
+    wait.until(EC.element_to_be_clickable((By.CSS_SELECTOR, f"{operation} .try-out__btn"))).click()
+    wait.until(EC.element_to_be_clickable((By.CSS_SELECTOR, f"{operation} .execute"))).click()
     live = wait.until(EC.presence_of_element_located(
         (By.CSS_SELECTOR, "#operations-default-get_post_list_api .live-responses-table")))
     wait.until(lambda _: "Seen through Swagger" in live.text)

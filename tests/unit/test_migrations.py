@@ -92,7 +92,8 @@ def test_downgrade_and_upgrade_keep_users(migrated):
     assert "post" not in table_names(app)
     step("upgrade", "head")
     with app.app_context():
-        names = db.session.execute(sa.text("SELECT username FROM " + db.engine.dialect.identifier_preparer.quote("user"))).scalars().all()
+        user_table = db.engine.dialect.identifier_preparer.quote("user")
+        names = db.session.execute(sa.text("SELECT username FROM " + user_table)).scalars().all()
         db.session.remove()
     assert names == ["kept"]
     assert "post" in table_names(app)
@@ -116,11 +117,13 @@ def test_flask_db_upgrade_creates_the_database(chapter, chapter_code, tmp_path):
 
 @pytest.mark.chapters(since=9)
 def test_reminders_are_stored_after_upgrade(migrated, chapter):
-    """After `flask db upgrade`, a reminder (longest address, long text, its date to the second) is stored and read back the same."""
+    """After `flask db upgrade`, a reminder (longest address, long text, its date to the second) is stored
+    and read back the same."""
     app, step = migrated
     step("upgrade", "head")
     models = importlib.import_module(chapter.models)
-    address = "a" * 64 + "@" + ".".join(["b" * 62] + ["b" * 61] * 2) + ".cc"  # 254 characters, the longest there is
+    # 254 characters, the longest there is
+    address = "a" * 64 + "@" + ".".join(["b" * 62] + ["b" * 61] * 2) + ".cc"
     date = datetime.datetime(2030, 12, 24, 9, 0, 59)
     with app.app_context():
         db = app.extensions["sqlalchemy"]

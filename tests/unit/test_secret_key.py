@@ -41,7 +41,8 @@ def test_no_configuration_has_a_key_written_in_it(chapter, chapter_code, no_key_
 
 
 def test_development_key_is_kept_in_the_instance_folder(make_app, tmp_path, no_key_in_environment):
-    """With WEBAPP_ENV unset, the app's key is the random one kept in instance/secret_key, not a published one."""
+    """With WEBAPP_ENV unset, the app's key is the random one kept in instance/secret_key, not a published
+    one."""
     app = make_app(f"sqlite:///{tmp_path / 'dev.db'}", "DevConfig")
     kept = os.path.join(app.instance_path, "secret_key")
     with open(kept) as stored:

@@ -5,7 +5,8 @@ this module with the workbook's plugins. Its own behaviour is proven in tests/to
 
 The providers are served on a free 127.0.0.1 port by `serve()`; nothing reaches the internet. They
 sign in one test user without asking (a real provider would show its login and consent pages there)
-and then behave as a provider must: codes are single-use and bound to the client and the redirect URI, the client must
+and then behave as a provider must: codes are single-use and bound to the client and the redirect URI, the
+client must
 authenticate at the token endpoint, the ID token is an RS256 JWT signed by a key published at the
 JWKS endpoint, and the API answers only a valid bearer token.
 

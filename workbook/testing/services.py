@@ -21,7 +21,8 @@ def need(reason: str):
 
 def pytest_configure(config):
     config.addinivalue_line(
-        "markers", "services: needs PostgreSQL, MariaDB or Redis (skips on a laptop without them, fails in CI)")
+        "markers",
+        "services: needs PostgreSQL, MariaDB or Redis (skips on a laptop without them, fails in CI)")
 
 
 def on(*services: str) -> list:
