@@ -6,13 +6,15 @@
 
 Not a test: it prints figures. For each database (SQLite in a temporary folder; a scratch database on
 the PostgreSQL server at 127.0.0.1:5432, dropped afterwards) and each blog size it builds the tables
-with the chapter's own `flask db upgrade`, fills them with `flask seed --posts N` (on PostgreSQL
-then runs VACUUM ANALYZE, which autovacuum does on its own within a minute or so), and starts ONE
-gunicorn (the production configuration, SECRET_KEY set, 2 sync workers) that serves the chapter's app
-beside a bare Flask "hello" (mounted at /hello/). wrk, a load generator outside Python, then asks for
-the page, then hello, for --duration seconds each (after 20 warm-up requests), --rounds times; the best
-round of each counts, the one least disturbed by whatever else the machine runs (the load average is
-printed before and after). The client is never the bottleneck.
+with the chapter's own `flask db upgrade`, fills them with `flask seed --posts N` (on PostgreSQL then
+runs VACUUM ANALYZE, which autovacuum does on its own within a minute or so), and starts ONE gunicorn
+(the production configuration, SECRET_KEY set, 2 sync workers) that serves the chapter's app beside a
+bare Flask "hello" (mounted at /hello/). The benchmark adds one route of its own to the chapter's app,
+/ping, which answers "pong" and does nothing else: what any request costs in that app (its extensions'
+hooks, sessions, security headers), without the page's own work. wrk, a load generator outside Python,
+then asks for the page, then hello, for --duration seconds each (after 20 warm-up requests), --rounds
+times; the best round of each counts, the one least disturbed by whatever else the machine runs (the
+load average is printed before and after). The client is never the bottleneck.
 
 The table gives requests per second for both URLs, the page as a share of hello (what the page itself
 costs, whatever the machine), the page at the largest size as a share of the page at the smallest
@@ -25,9 +27,11 @@ A chapter with a cache (Flask-Caching, chapter 10 on) serves its home page three
 the same gunicorn: uncached (NullCache: what the page itself costs, the rows above), and, for each of
 --cache, cached in the worker's memory (SimpleCache, under /cache-simple/) and in Redis (RedisCache,
 CACHE_REDIS_URL or 127.0.0.1:6379/1, under /cache-redis/, keys under a prefix of the run's own, deleted
-at the end). A SimpleCache is one per worker: a second of wrk warms every worker before measuring. A
-second table gives, per cache, home uncached, home cached and hello in requests per second, and
-cached/hello: the cached page against the cheapest page Flask can serve.
+at the end), through the view's own `@cache.cached`: wrk sends no cookie, an anonymous visitor. A
+SimpleCache is one per worker: a second of wrk warms every worker before measuring. A second table
+gives, per cache, home uncached, home cached, /ping and hello in requests per second, and the ratios:
+cached/ping (what is left of the page once cached, against the app's cheapest request), cached/hello
+(against the cheapest request Flask can serve) and cached/home (what the cache saves).
 """
 from __future__ import annotations
 
@@ -64,6 +68,7 @@ WSGI = textwrap.dedent('''
     chapters.activate(chapter.path)
     blog = chapters.load_app(chapter, "ProdConfig")
     blog.config.update(DEBUG=False)  # chapters 3 and 4 configure their app themselves (DevConfig)
+    blog.add_url_rule({bare!r}, "benchmark_ping", lambda: "pong")  # the app's cheapest request
 
     hello = Flask("hello")
 
@@ -121,6 +126,8 @@ def flask(chapter, env, *args, progress: str | None = None) -> None:
 
 # Measured beside the home page when the chapter has it (chapter 8 on): the API's first page of posts.
 API_LIST = "/api/post"
+# A route the benchmark adds to the chapter's app: it answers "pong" and does nothing else.
+BARE = "/ping"
 
 # The caches the home page is measured with, in a chapter that has one (chapter 10 on).
 CACHES = {"simple": "SimpleCache", "redis": "RedisCache"}
@@ -141,9 +148,10 @@ def count_queries(chapter, caches=()) -> dict[str, int]:
     chapters.activate(chapter.path)
     app = chapters.load_app(chapter, "ProdConfig")
     app.config.update(DEBUG=False)
+    app.add_url_rule(BARE, "benchmark_ping", lambda: "pong")
     with app.test_request_context():
         home = url_for(chapter.home)
-    paths = [home]
+    paths = [home, BARE]
     if any(rule.rule == API_LIST for rule in app.url_map.iter_rules()):
         paths.append(API_LIST)
     cache = next(iter(app.extensions.get("cache", {})), None)
@@ -172,7 +180,10 @@ def statements_of(app, paths: dict[str, str]) -> dict[str, int]:
         for label, path in paths.items():
             statements = []
             client.get(path)
-            count = lambda *args: statements.append(args[2])  # noqa: E731
+
+            def count(*args, statements=statements):
+                statements.append(args[2])
+
             sa.event.listen(engine, "before_cursor_execute", count)
             response = client.get(path)
             sa.event.remove(engine, "before_cursor_execute", count)
@@ -233,6 +244,7 @@ def wrk(url: str, server, duration: int, connections: int, threads: int) -> tupl
 @contextlib.contextmanager
 def gunicorn(work: Path, chapter, env, workers: int, caches=()):
     (work / "bench_wsgi.py").write_text(WSGI.format(root=str(ROOT), chapter=chapter.name, prefix=PREFIX,
+                                                    bare=BARE,
                                                     caches={name: CACHES[name] for name in caches}))
     port = live.free_port()
     command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers",
@@ -318,8 +330,9 @@ def measure(chapter, kind: str, posts: int, options, work: Path) -> list[Row]:
 def table(rows: list[Row]) -> str:
     fewest = min(row.posts for row in rows)
     width = max(10, *(len(row.url) for row in rows))
-    lines = [f"{'database':<11} {'posts':>6} {'url':<{width}} {'hello/s':>8} {'page/s':>8} {'page/hello':>10} "
-             f"{'vs ' + str(fewest):>9} {'queries':>7} {'CPU ms hello':>12} {'page':>6} {'ratio':>6}"]
+    lines = [f"{'database':<11} {'posts':>6} {'url':<{width}} {'hello/s':>8} {'page/s':>8} "
+             f"{'page/hello':>10} {'vs ' + str(fewest):>9} {'queries':>7} {'CPU ms hello':>12} "
+             f"{'page':>6} {'ratio':>6}"]
     databases = list(dict.fromkeys(row.database for row in rows))
     for row in sorted(rows, key=lambda r: (databases.index(r.database), r.url, r.posts)):
         first = min((r for r in rows if (r.database, r.url) == (row.database, row.url)),
@@ -327,23 +340,24 @@ def table(rows: list[Row]) -> str:
         growth = "" if row is first else f"{row.page / first.page:.0%}"
         cpu = (f"{row.hello_cpu:>12.2f} {row.page_cpu:>6.2f} {row.hello_cpu / row.page_cpu:>6.1%}"
                if row.page_cpu else f"{'-':>12} {'-':>6} {'-':>6}")
-        lines.append(f"{row.database:<11} {row.posts:>6} {row.url:<{width}} {row.hello:>8.0f} {row.page:>8.0f} "
-                     f"{row.page / row.hello:>10.1%} {growth:>9} {row.queries:>7} {cpu}")
+        lines.append(f"{row.database:<11} {row.posts:>6} {row.url:<{width}} {row.hello:>8.0f} "
+                     f"{row.page:>8.0f} {row.page / row.hello:>10.1%} {growth:>9} {row.queries:>7} {cpu}")
     return "\n".join(lines)
 
 
 def cache_table(rows: list[Row]) -> str:
-    """Per database, size and cache: the home page uncached and cached, hello, and the ratios."""
-    lines = [f"{'database':<11} {'posts':>6} {'cache':<7} {'home/s':>8} {'cached/s':>9} {'hello/s':>8} "
-             f"{'cached/hello':>12} {'cached/home':>11}"]
+    """Per database, size and cache: the home page uncached and cached, /ping, hello, and the ratios."""
+    lines = [f"{'database':<11} {'posts':>6} {'cache':<7} {'home/s':>8} {'cached/s':>9} {'ping/s':>8} "
+             f"{'hello/s':>8} {'cached/ping':>11} {'cached/hello':>12} {'cached/home':>11}"]
     for row in rows:
         match = re.fullmatch(r"/cache-(\w+)(/.*)", row.url)
         if not match:
             continue
-        home = next(r for r in rows if (r.database, r.posts, r.url) == (row.database, row.posts,
-                                                                          match[2]))
+        home, ping = (next(r for r in rows if (r.database, r.posts, r.url) == (row.database, row.posts, url))
+                      for url in (match[2], BARE))
         lines.append(f"{row.database:<11} {row.posts:>6} {match[1]:<7} {home.page:>8.0f} {row.page:>9.0f} "
-                     f"{row.hello:>8.0f} {row.page / row.hello:>12.1%} {row.page / home.page:>10.1f}×")
+                     f"{ping.page:>8.0f} {row.hello:>8.0f} {row.page / ping.page:>11.1%} "
+                     f"{row.page / row.hello:>12.1%} {row.page / home.page:>10.1f}×")
     return "\n".join(lines) if len(lines) > 1 else ""
 
 
@@ -419,9 +433,11 @@ def main(argv: list[str] | None = None) -> None:
     if caches := cache_table(rows):
         say("")
         say(caches)
-        say("cached/hello: the cached home page (an anonymous visitor's, served from the cache) as a share "
-            "of the bare hello; cached/home: how many times faster than the page drawn each time.")
-    say(f"page/hello: the home page's speed as a share of a bare Flask hello from the same server; "
+        say(f"cached/ping: the cached home page (an anonymous visitor's, from @cache.cached) as a share of "
+            f"{BARE}, the same app's route that does nothing; cached/hello: as a share of the bare hello; "
+            "cached/home: how many times faster than the page drawn each time.")
+    say(f"page/hello: the page's speed as a share of a bare Flask hello from the same server ({BARE}: "
+        "the chapter's app answering a route that does nothing, what its extensions cost a request); "
         f"vs {sizes[0]}: the page's speed against itself on the same database with {sizes[0]} posts "
         "(100%: its cost does not grow with the blog); queries: SQL statements one home page runs; "
         f"CPU ms: what the gunicorn workers spent on one request (the least of the rounds), and hello's "

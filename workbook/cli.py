@@ -25,6 +25,8 @@ SUITES = "workbook_tests"
 # What a checkout's tests and notebook need beyond the chapter's own requirements.
 # (pytest-xdist: `python -m pytest -n auto` runs the suites on every core.)
 TEST_TOOLS = ("pytest", "pytest-xdist", "coverage", "selenium", "nbval", "ipykernel", "jupyterlab")
+# The kinds of tests a checkout's `python -m pytest` leaves out, run by `python -m pytest --all`.
+SLOW_KINDS = ("server", "ui")
 
 
 class Problem(Exception):
@@ -176,11 +178,16 @@ def only_tests(source: str, keep: set[str]) -> str:
 def pytest_ini(chapter: chapters.Chapter) -> str:
     """The repository's pytest settings, pointed at the checkout's own files."""
     options = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]
-    addopts = [opt.replace("notebooks/", "") for opt in options["addopts"]]
+    # `-n auto` hands out whole files (a notebook's cells run in order, in one kernel), as nox does.
+    addopts = [opt.replace("notebooks/", "") for opt in options["addopts"]] + ["--dist", "loadfile"]
     # The workbook's suites, the chapter's own tests if it has some (chapter 12), its notebook.
     own = "tests " if (chapter.path / "tests").is_dir() else ""
     lines = ["[pytest]", f"minversion = {options['minversion']}",
              f"testpaths = {SUITES} {own}{chapter.notebook.name}", f"addopts = {' '.join(addopts)}",
+             # A quick default run, what proves the chapter (its unit and route tests, its own, its
+             # notebook); the proofs that start servers, workers and a browser with --all (the
+             # repository's nox sessions run everything).
+             f"slow_kinds = {' '.join(SLOW_KINDS)}",
              "filterwarnings =", *(f"    {w}" for w in options["filterwarnings"]), "markers ="]
     lines += [f"    {marker}" for marker in options["markers"]]
     return "\n".join(lines) + "\n"
@@ -252,19 +259,22 @@ CHECKOUT_README = """
 
 Written by `workbook checkout {number}` from the Mastering Flask workbook: chapter {number}'s code,
 its notebook (`{notebook}`) and the workbook's tests that apply to it (`workbook_tests/`). Install it
-as "Run it" says above (a virtual environment, then `pip install -r requirements.txt`: here that file
-also holds the test tools and JupyterLab), then:
+as "Run it" says above: here requirements.txt also holds the test tools and JupyterLab, and
+`constraints.txt` pins every other package at the version the workbook was tested with. Then:
 
+<!-- checkout-commands -->
 ```sh
-python -m pytest          # every suite of this chapter, its notebook and its coverage floor
-python -m pytest -n auto --dist loadfile   # the same on every core
+python -m pytest -n auto   # what proves it: unit and route tests{own}, the notebook, the coverage floor
+python -m pytest -n auto -m "server or ui"   # the slow proofs: server processes{workers}, Chromium
 jupyter lab {notebook}
 ```
 
-The UI tests and the notebook's screenshots need Chromium and its chromedriver: Debian's
-(`apt-get install chromium chromium-driver`), or a Chrome or Chromium that Selenium can drive on your
-platform (`WORKBOOK_CHROMIUM` and `WORKBOOK_CHROMEDRIVER` name another pair). The database tests use
-PostgreSQL and MariaDB on 127.0.0.1 when they are there and skip, saying why, when they are not.
+`python -m pytest --all` runs both at once, as the workbook's CI does (`-n auto`: on every core;
+without it, in one process). The UI tests and the notebook's screenshots need Chromium and its
+chromedriver: Debian's (`apt-get install chromium chromium-driver`), or a Chrome or Chromium that
+Selenium can drive on your platform (`WORKBOOK_CHROMIUM` and `WORKBOOK_CHROMEDRIVER` name another
+pair). The database tests use PostgreSQL and MariaDB on 127.0.0.1 when they are there and skip,
+saying why, when they are not.
 {slow_start}"""
 
 # JupyterLab brings jsonschema with rfc3987-syntax, and jsonschema then builds a grammar with Lark when
@@ -273,7 +283,8 @@ SLOW_START = """
 One package JupyterLab brings, `rfc3987-syntax`, costs every process that imports Flask-RESTX (the
 app, `flask`, a test run, a Celery worker) over a second of CPU at start (1.1 s on an idle 2-core
 machine, more on a busy one), for a format nothing here checks. After the install,
-`pip uninstall rfc3987-syntax` removes it; the workbook's own runs do the same.
+`uv pip uninstall rfc3987-syntax` (or `pip uninstall rfc3987-syntax`) removes it; the workbook's own
+runs do the same.
 """
 
 
@@ -309,10 +320,15 @@ def checkout(chapter: chapters.Chapter, dest: Path) -> None:
     shutil.copy2(ROOT / "requirements" / "lock.txt", dest / "constraints.txt")
     readme = dest / "README.md"
     restx = "flask-restx" in (chapter.path / "requirements.txt").read_text().lower()
-    readme.write_text(readme.read_text() + CHECKOUT_README.format(
-        number=chapter.number, notebook=chapter.notebook.name, slow_start=SLOW_START if restx else ""))
-    print(f"{chapter.label} ({chapter.title}) written to {dest}: "
-          f"{len(tests)} test files; next: cd {dest} && pip install -r requirements.txt && python -m pytest")
+    from workbook import proved_by  # (pytest: see cmd_tests)
+
+    text = proved_by.for_checkout(readme.read_text(), chapter, SUITES)  # its links, in this folder
+    readme.write_text(text + CHECKOUT_README.format(
+        number=chapter.number, notebook=chapter.notebook.name, slow_start=SLOW_START if restx else "",
+        own=", tests/ (the book's)" if (chapter.path / "tests").is_dir() else "",
+        workers=", Celery workers" if (chapter.path / "celery_runner.py").exists() else ""))
+    print(f"{chapter.label} ({chapter.title}) written to {dest}: {len(tests)} test files; next: "
+          f"cd {dest}, then its README's \"Run it\" and \"This folder\" (install, then python -m pytest)")
 
 
 def cmd_checkout(args) -> int:

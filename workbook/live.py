@@ -79,6 +79,46 @@ def serving(app, quiet: bool = False):
         thread.join()
 
 
+@contextmanager
+def book_test_server(folder: Path, env: dict | None = None, python: str = sys.executable):
+    """The book's `python run_test_server.py` (chapter 12's, and the finished webapp's), started in
+    `folder` on a free port; yields the environment whose TEST_SERVER_URL names it, for the book's
+    tests/test_ui.py (whose default is the book's http://localhost:5000). Stopped at the end."""
+    import subprocess
+    import tempfile
+    import time
+    import urllib.request
+
+    url = f"http://localhost:{free_port()}"
+    # As a reader's terminal: TestConfig's own temporary database, not one a caller's DATABASE_URL
+    # names (the script adds the roles and the user `test`, which a used database may have already).
+    env = {**{name: value for name, value in (os.environ if env is None else env).items()
+              if name != "DATABASE_URL"}, "TEST_SERVER_URL": url}
+    with tempfile.TemporaryFile("w+") as log:  # its access log (a pipe nobody read would fill up)
+        process = subprocess.Popen([python, "run_test_server.py"], cwd=folder, env=env,
+                                   stdout=log, stderr=subprocess.STDOUT, text=True)
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    urllib.request.urlopen(url + "/login", timeout=5).close()
+                    break
+                except OSError:
+                    if process.poll() is not None or time.monotonic() > deadline:
+                        log.seek(0)
+                        raise RuntimeError(f"run_test_server.py did not answer at {url}:\n"
+                                           f"{log.read()[-3000:]}") from None
+                    time.sleep(0.2)
+            yield env
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
 # --------------------------------------------------------------------------- the browser
 
 

@@ -1,5 +1,7 @@
-"""What a chapter notebook calls: pick the chapter, show its code, run its `flask` commands, look at
-its pages, try it on the other databases.
+"""What a chapter notebook calls: pick the chapter, show its code, run its `flask` commands and its
+tests (`terminal`), look at its pages (and read them: `csrf_token`, `signed_in_as`, `toolbar_queries`),
+try it on the other databases, watch its Celery tasks run (`watch`, `worker_says`, `log_lines`). What a
+learner would otherwise read past in a cell lives here; the cell is one call.
 
     from workbook.notebook import use_chapter, show_source
     use_chapter(2)
@@ -87,29 +89,64 @@ def copy_of_the_chapter(dest: Path) -> Path:
     return dest
 
 
-def flask(*args: str, database: str | None = None) -> int | None:
+def flask(*args: str, database: str | None = None, env: dict[str, str] | None = None) -> int | None:
     """Run `flask --app <chapter> ARGS…` in the chapter's folder, as a reader would in a terminal.
 
     `database`: a database URL for this command (DATABASE_URL), instead of the notebook's SQLite file.
+    `env`: more environment variables for this command only, shown in front of it as a shell would.
     """
     chapter = _chapter()
     # The `flask` script beside this interpreter, so that help texts say "Usage: flask …" as in a terminal.
     script = Path(sys.executable).with_name("flask")
     launcher = [str(script)] if script.exists() else None
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    prompt = "$ "
-    if database is not None:
-        env["DATABASE_URL"] = database
-        prompt = f"$ DATABASE_URL={database} "
+    extra = {**({"DATABASE_URL": database} if database is not None else {}), **(env or {})}
+    environment = {**os.environ, "PYTHONUNBUFFERED": "1", **extra}
+    prompt = "$ " + "".join(f"{name}={value} " for name, value in extra.items())
     # One pipe for both streams, unbuffered: lines appear in the order a terminal would show them
     # (Alembic logs to stderr, commands print to stdout).
     result = subprocess.run(
         chapter.flask_command(*args, launcher=launcher),
-        cwd=chapter.path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+        cwd=chapter.path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=environment,
     )
     print(f"{prompt}flask --app {chapter.flask_app} {' '.join(args)}")
-    print(result.stdout.rstrip())
+    print(plain(result.stdout).rstrip())
     return None if result.returncode == 0 else result.returncode
+
+
+def terminal(command: str, folder: Path | None = None, cut: int | None = None) -> int | None:
+    """Run `command` (`python …`, or a module's command: `coverage …`, `pytest …`) in `folder` (default:
+    the chapter's), as a reader would in a terminal, and print it and what it printed, without colours;
+    lines longer than `cut` are cut. Returns the exit status when it is not 0.
+
+    It runs with none of the notebook's settings (its database, its app) nor those of a pytest running
+    the notebook; pytest prints no header (its lines name this machine's Python and plugins), and its
+    `=====` headings are kept short (centred between as many "=" as the line leaves, a time a digit
+    longer would move them)."""
+    import shlex
+
+    argv = shlex.split(command)
+    argv = [sys.executable, *argv[1:]] if argv[0] == "python" else [sys.executable, "-m", *argv]
+    env = {name: value for name, value in os.environ.items()
+           if name not in ("DATABASE_URL", "FLASK_APP", "WEBAPP_ENV", "PY_COLORS", "FORCE_COLOR")
+           and not name.startswith("PYTEST_")}
+    env.update(COLUMNS="100", NO_COLOR="1", PYTEST_ADDOPTS="--no-header --color=no", PYTHONUNBUFFERED="1")
+    result = subprocess.run(argv, cwd=folder or chapter_folder(), env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # as a terminal shows them
+    output = re.sub(r"(?m)^=+ (.+?) =+$", r"== \1 ==", plain(result.stdout).rstrip())
+    if cut:
+        output = "\n".join(line if len(line) <= cut else line[:cut - 1] + "…" for line in output.splitlines())
+    print(f"$ {command}\n{output}")
+    return result.returncode or None
+
+
+# Colours and cursor moves a program writes for a terminal (Click, pytest, Celery): not for a stored output.
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def plain(text: str) -> str:
+    """`text` without its terminal colour codes."""
+    return _ANSI.sub("", text)
 
 
 # --------------------------------------------------------------------------- the chapter's code
@@ -311,6 +348,115 @@ def other_databases(*services: str):
                          f"set {live.SERVICE_SETTINGS[service]}", reason=str(missing))
                 continue
             yield live.SERVICE_NAMES[service], url
+
+
+# --------------------------------------------------------------------------- what a page says
+
+
+def csrf_token(page: str) -> str:
+    """The CSRF token of the (first) form of an HTML `page`, as a browser would send it back."""
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+
+
+def signed_in_as(page: str) -> str:
+    """Who the navigation bar of an HTML `page` says is signed in (its `id="signed-in"`), or "nobody"."""
+    found = re.search(r'id="signed-in">([^<]+)<', page)
+    return found.group(1).strip() if found else "nobody"
+
+
+def toolbar_queries(page: str) -> list[tuple[float, str, str]]:
+    """The SQL queries that Flask-DebugToolbar's SQL panel lists in an HTML `page`: (milliseconds, where
+    it ran as the panel says it, e.g. "blog.py:87 (home)", the query on one line)."""
+    import html
+
+    def text(cell: str) -> str:
+        return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", cell)).split())
+
+    panel = page[page.index('id="flDebugSQLAlchemyPanel-content"'):]
+    rows = []
+    for row in re.findall(r"<tr.*?</tr>", panel[panel.index("<tbody"):panel.index("</tbody>")], re.S):
+        took, _, where, sql = (text(cell) for cell in re.findall(r"<td.*?</td>", row, re.S))
+        # The panel's markup puts spaces inside "post.text", "count(*)"…: the query as it was sent.
+        sql = re.sub(r"\s+([,)])|(\()\s+", r"\1\2", sql)
+        sql = re.sub(r"(\w)\. (\w)", r"\1.\2", sql).replace("count (", "count(")
+        rows.append((float(took), where.removeprefix("./controllers/"), sql))
+    return rows
+
+
+# --------------------------------------------------------------------------- Celery tasks, as they run
+
+
+def watch(task, *args, when=None, **kwargs):
+    """Send `task` to a worker (`task.delay(*args, **kwargs)`), print each state of it as it changes,
+    until it is ready, and return its AsyncResult. `when`: {state: function to call as that state
+    appears} (start the mail server again on RETRY…).
+
+    A book's task takes milliseconds: its STARTED would slip between two looks at the result (every
+    50 ms). So while the task waits (PENDING, RETRY) this holds the notebook's SQLite database (an
+    exclusive transaction), and lets it go once the task is STARTED: a task that reads the database
+    (the digest, a reminder) starts, then waits there, as it would behind a busy database. Nothing
+    else may use the database meanwhile: run it while beat (whose sweeper reads it) is not running.
+    """
+    import sqlite3
+
+    from celery.states import READY_STATES
+
+    try:  # the notebook's own session holds nothing on the database meanwhile
+        from flask import current_app
+
+        current_app.extensions["sqlalchemy"].session.remove()
+    except (RuntimeError, KeyError):  # no app context, or no Flask-SQLAlchemy
+        pass
+    database = sqlite3.connect(os.environ["DATABASE_URL"].removeprefix("sqlite:///"),
+                               isolation_level=None, timeout=10)
+    try:
+        database.execute("BEGIN EXCLUSIVE")
+        holding, seen = True, None
+        result = task.delay(*args, **kwargs)
+        while True:
+            state = result.state
+            waiting = state in ("PENDING", "RETRY")
+            if waiting and not holding:
+                database.execute("BEGIN EXCLUSIVE")
+            elif holding and not waiting:
+                database.execute("COMMIT")
+            holding = waiting
+            if state != seen:
+                seen = state
+                print(state, *[repr(result.info)] if state in ("RETRY", "FAILURE", "SUCCESS") else [])
+                (when or {}).get(state, lambda: None)()
+            if state in READY_STATES:  # the state read above: ready() would read it again
+                return result
+            time.sleep(0.05)
+    finally:
+        database.close()  # and with it any transaction still open
+
+
+def worker_says(worker, result, timeout: float = 10) -> None:
+    """Print the lines of `worker`'s log (a workbook.workers.Worker) about the task of `result`,
+    without their time and the task's id, and a task's duration to the millisecond. The worker logs
+    that a task succeeded just after storing its result: this waits for that line (or the one saying
+    it failed) first."""
+    deadline = time.monotonic() + timeout
+    endings = (f"{result.id}] succeeded", f"{result.id}] raised")
+    while not any(ending in worker.output() for ending in endings) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    for line in plain(worker.output()).splitlines():
+        if result.id in line:
+            line = line.split("] ", 1)[1].replace(f"[{result.id}]", "")
+            # "succeeded in 0.25417087400001037s": a time to the millisecond says as much.
+            print(re.sub(r"succeeded in (\d+\.\d+)s:", lambda took: f"succeeded in {float(took[1]):.3f}s:",
+                         line))
+
+
+def log_lines(process, text: str) -> list[str]:
+    """The lines of a Celery process's log (a workbook.workers.Worker: worker or beat) that hold
+    `text`, without their time, level and process, nor the ids of the tasks they name."""
+    return [_TASK_ID.sub("", re.sub(r"^\[[^\]]*\] ", "", line))
+            for line in plain(process.output()).splitlines() if text in line]
+
+
+_TASK_ID = re.compile(r"\[[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\]")
 
 
 # --------------------------------------------------------------------------- running a notebook

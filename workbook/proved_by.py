@@ -193,7 +193,7 @@ def markdown(chapter: chapters.Chapter, found: list[Listed]) -> str:
 
     ref = _ref(chapter)
     intro = (f"The workbook's tests that apply to {chapter.label}, {_counts(found)}, each file with the "
-             "behaviours it proves (the first line of each test's docstring): "
+             "behaviours it proves (the first paragraph of each test's docstring): "
              f"`python -m pytest --chapter={ref}` runs them, `workbook tests {ref}` prints this list.")
     lines = [begin(chapter), *textwrap.wrap(intro, 100, break_on_hyphens=False), ""]
     for test_file in found:
@@ -210,6 +210,21 @@ def markdown(chapter: chapters.Chapter, found: list[Listed]) -> str:
         for test_file in own:
             lines += [f"  - {link(test_file.path)}", *(f"    - {_md(b)}" for b in test_file.behaviours)]
     return "\n".join([*lines, END])
+
+
+def for_checkout(readme_text: str, chapter: chapters.Chapter, suites: str) -> str:
+    """The README's block as it reads in a `workbook checkout` of the chapter: the suites under
+    `suites`, the notebook beside the README, and plain `python -m pytest` to run them."""
+    block = block_in(readme_text, chapter)
+    if block is None:
+        return readme_text
+    ref = _ref(chapter)
+    moved = (block.replace("](../../tests/", f"]({suites}/").replace("[`tests/", f"[`{suites}/")
+             .replace("](../../notebooks/", "]("))
+    run = (r"`python\s+-m\s+pytest\s+--chapter={0}`\s+runs\s+them,\s+`workbook\s+tests\s+{0}`"
+           r"\s+prints\s+this\s+list\.")
+    moved = re.sub(run.format(ref), "`python -m pytest --all` runs them.", moved)
+    return readme_text.replace(block, moved, 1)
 
 
 def block_in(readme_text: str, chapter: chapters.Chapter) -> str | None:

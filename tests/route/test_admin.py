@@ -57,7 +57,8 @@ def test_anonymous_visitors_are_sent_to_the_login_page(app, client, cast):
         response = client.open(url, method=method)
         assert response.status_code == 302, (method, url)
         location = urlsplit(response.headers["Location"])
-        assert location.path == "/login" and "next=" + quote(urlsplit(url).path, safe="") in location.query, (method, url)
+        back = "next=" + quote(urlsplit(url).path, safe="")
+        assert location.path == "/login" and back in location.query, (method, url)
 
 
 @pytest.mark.parametrize("who", ["default", "poster"])
@@ -219,7 +220,8 @@ def test_usernames_keep_the_registration_rule(client, db, models, auth, cast):
     token = form_token(client, "/admin/user/new/")
     for url in ("/admin/user/new/", f"/admin/user/edit/?id={cast['default'].id}"):
         response = client.post(url, data={"csrf_token": token, "username": "../bad name"})
-        assert response.status_code == 200 and "A username is 1 to 40 letters" in response.get_data(as_text=True)
+        assert response.status_code == 200
+        assert "A username is 1 to 40 letters" in response.get_data(as_text=True)
     db.session.expire_all()
     assert "../bad name" not in set(db.session.scalars(select(models.User.username)))
 
@@ -323,7 +325,8 @@ BASE = "/admin/customfileadmin"
 @pytest.mark.parametrize("escape", ESCAPES)
 def test_the_file_admin_cannot_leave_static(client, auth, cast, files, escape):
     """Browsing, downloading, uploading, making a folder, renaming, deleting and editing with a path
-    that leads out of static/ (.., absolute, encoded, through a link) are refused, never a server error, and nothing
+    that leads out of static/ (.., absolute, encoded, through a link) are refused, never a server error, and
+    nothing
     outside static/ is read or changed."""
     import io
 

@@ -80,7 +80,7 @@ def test_a_bundle_is_built_at_start_when_missing_or_older_than_its_files(app, tm
     import importlib
     import os
 
-    build_bundles = importlib.import_module("webapp.extensions").build_bundles
+    build_bundles = importlib.import_module("webapp.assets").build_bundles
     app.config.update(ASSETS_DIRECTORY=str(tmp_path), ASSETS_URL="/built")
     build_bundles(app)  # what create_app does, here into the test's folder
     css = tmp_path / "gen" / "common.css"
@@ -92,21 +92,6 @@ def test_a_bundle_is_built_at_start_when_missing_or_older_than_its_files(app, tm
     build_bundles(app)
     assert ".btn{" in css.read_text()
     assert sorted(path.name for path in (tmp_path / "gen").iterdir()) == ["common.css", "common.js"]
-
-
-@pytest.mark.chapters(since="webapp")
-def test_pages_find_the_bundles_urls_once_in_production(app, client, db, monkeypatch):
-    """Beyond the book (the finished app): with the bundles built at start, pages find their URLs once
-    per process, not on every page as the book's `{% assets %}` tag does (hashing each whole bundle:
-    13% of the home page's time), and every page links the same built files."""
-    from webassets import Bundle
-
-    found = []
-    urls = Bundle.urls
-    monkeypatch.setattr(Bundle, "urls", lambda self, *a, **k: found.append(self.output) or urls(self, *a, **k))
-    pages = [fetch(client, "/blog/") for _ in range(3)]
-    assert sorted(found) == ["gen/common.css", "gen/common.js"]
-    assert pages[0] == pages[1] == pages[2]
 
 
 @pytest.mark.chapters(since="webapp")

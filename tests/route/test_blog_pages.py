@@ -3,6 +3,7 @@
 Pages are named through the `url_for` fixture, so the same tests follow the blog under /blog from
 chapter 4 on.
 """
+import datetime
 import re
 
 import pytest
@@ -124,7 +125,22 @@ def test_sidebar_shows_recent_posts_and_most_used_tags(make, client, db, models,
     recent = sidebar.split('id="popular-tags"')[0]
     assert re.findall(r">(Post \d+)</a>", recent) == [f"Post {n}" for n in range(7, 2, -1)]
     tags = re.findall(r'>([\w]+)</a> <span class="text-muted">\((\d+)\)</span>', sidebar)
-    assert tags == [("common", "8"), ("popular0", "6"), ("popular1", "5"), ("popular2", "4"), ("popular3", "3")]
+    assert tags == [("common", "8"), ("popular0", "6"), ("popular1", "5"), ("popular2", "4"),
+                    ("popular3", "3")]
+
+
+def test_popular_tags_are_counted_over_every_post_however_old(make, client, db, url_for):
+    """The sidebar's popular tags rank tags by their posts over the whole blog: a tag on 3 old posts,
+    older than the latest 100, outranks a tag on 2 of the newest."""
+    long_ago = datetime.datetime(2000, 1, 1)
+    for n in range(3):
+        make.post(f"Old {n}", author="author", date=long_ago + datetime.timedelta(days=n), tags=["classic"])
+    make.posts(100)  # each tagged "common" and a tag of its own
+    for n in range(2):
+        make.post(f"New {n}", author="author", date=datetime.datetime(2030, 1, 1 + n), tags=["fresh"])
+    sidebar = client.get(url_for("home")).get_data(as_text=True).split('id="popular-tags"')[1]
+    tags = re.findall(r'>([\w]+)</a> <span class="text-muted">\((\d+)\)</span>', sidebar)
+    assert tags[:3] == [("common", "100"), ("classic", "3"), ("fresh", "2")], tags
 
 
 def test_comment_is_posted_and_shown(make, client, db, models, url_for, csrf_token):
@@ -157,7 +173,8 @@ def test_comment_without_csrf_token_is_refused(make, client, db, models, url_for
     ({"name": "Ann", "text": ""}, "This field is required."),
     ({"name": "x" * 256, "text": "Long name"}, "Field cannot be longer than 255 characters."),
 ])
-def test_invalid_comment_shows_errors_and_saves_nothing(make, client, db, models, url_for, csrf_token, data, error):
+def test_invalid_comment_shows_errors_and_saves_nothing(make, client, db, models, url_for, csrf_token, data,
+                                                        error):
     """A comment with a missing or too long field re-renders the post with the error; nothing is saved."""
     make.posts(1)
     page = url_for("post", post_id=1)

@@ -105,7 +105,8 @@ def test_user_view_lists_users_and_shows_one_by_id(client, ann, url_for):
 # Chapter 6 gives the writes to admins only: see test_user_view_is_for_admins.py.
 @pytest.mark.chapters(since=4, until=5)
 def test_user_view_creates_a_user_for_a_signed_in_user_only(client, db, models, ann, url_for):
-    """UserView POST creates a user (201, with its URL) for a signed-in user, 403 for nobody, 400 without a name."""
+    """UserView POST creates a user (201, with its URL) for a signed-in user, 403 for nobody, 400 without a
+    name."""
     assert client.post(url_for("users"), json={"username": "bob"}).status_code == 403
     sign_in(client, ann.id)
     response = client.post(url_for("users"), json={"username": "bob"})

@@ -74,12 +74,43 @@ def test_logout_signs_the_user_out(client, auth, url_for):
     assert "You have been logged out." in html and 'id="signed-in"' not in html
 
 
-def test_logout_by_get_is_not_allowed(client, auth, url_for):
-    """A GET to /logout (an <img> on another site, say) does not log anyone out: 405."""
+def signed_in(client, url_for) -> bool:
+    return 'id="signed-in"' in client.get(url_for("blog.home")).text
+
+
+@pytest.mark.parametrize("site", ["same-origin", "none", None],
+                         ids=["from-this-site", "typed-in-the-address-bar", "no-header"])
+def test_logout_by_get_from_this_site_or_typed_logs_out(client, auth, url_for, site):
+    """A GET to /logout (the book's logout) from one of this site's pages, typed in the address bar
+    (Sec-Fetch-Site: same-origin, none) or from a browser that does not say (no header) logs the
+    user out and says "You have been logged out."."""
     auth.user("ada")
     auth.login("ada")
-    assert client.get(url_for("main.logout")).status_code == 405
-    assert 'id="signed-in"' in client.get(url_for("blog.home")).text
+    headers = {} if site is None else {"Sec-Fetch-Site": site}
+    response = client.get(url_for("main.logout"), headers=headers, follow_redirects=True)
+    assert response.status_code == 200 and "You have been logged out." in response.text
+    assert not signed_in(client, url_for)
+
+
+@pytest.mark.parametrize("site", ["cross-site", "same-site"])
+def test_logout_by_get_from_another_site_is_refused(client, auth, url_for, site):
+    """A GET to /logout sent by another site (an <img>, a link or a form there: Sec-Fetch-Site
+    cross-site, or same-site from a neighbouring subdomain) is refused with 403, and nobody is
+    logged out."""
+    auth.user("ada")
+    auth.login("ada")
+    response = client.get(url_for("main.logout"), headers={"Sec-Fetch-Site": site})
+    assert response.status_code == 403 and "logged out" not in response.text
+    assert signed_in(client, url_for)
+
+
+def test_an_existing_accounts_short_password_still_signs_in(client, db, auth, url_for):
+    """A password shorter than registration's minimum (the book's tests use "test") still signs in
+    an account that has it: only registration asks for eight characters."""
+    auth.user("test", password="test")
+    response = auth.login("test", password="test", follow_redirects=True)
+    assert response.status_code == 200 and "You have been logged in." in response.text
+    assert signed_in(client, url_for)
 
 
 def test_register_creates_a_user_who_can_log_in(client, db, models, auth, url_for):
@@ -104,9 +135,11 @@ def test_register_keeps_the_password_not_the_username(client, db, models, auth, 
 
 @pytest.mark.parametrize("data, error", [
     ({"username": "", "password": "long enough", "confirm": "long enough"}, "This field is required."),
-    ({"username": "bob", "password": "short", "confirm": "short"}, "Field must be at least 8 characters long."),
+    ({"username": "bob", "password": "short", "confirm": "short"},
+     "Field must be at least 8 characters long."),
     ({"username": "bob", "password": "long enough", "confirm": "different"}, "The two passwords differ"),
-    ({"username": "taken", "password": "long enough", "confirm": "long enough"}, "User with that name already exists"),
+    ({"username": "taken", "password": "long enough", "confirm": "long enough"},
+     "User with that name already exists"),
     ({"username": "bob", "password": "é" * 37, "confirm": "é" * 37},
      "A password can be at most 72 bytes long (this one is 74): please choose a shorter one."),
 ], ids=["no-username", "short-password", "confirm-differs", "username-taken", "over-72-bytes"])

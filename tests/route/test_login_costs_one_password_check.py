@@ -46,7 +46,8 @@ ATTEMPTS = {
 
 @pytest.mark.parametrize("attempt", ATTEMPTS)
 def test_each_login_attempt_costs_one_bcrypt_check(client, app, auth, accounts, checks, attempt):
-    """A login (unknown user, too long a password, no password, wrong or right) costs one bcrypt check at the app's cost, no hashing."""
+    """A login (unknown user, too long a password, no password, wrong or right) costs one bcrypt check at
+    the app's cost, no hashing."""
     username, password = ATTEMPTS[attempt]
     auth.login("nobody", password="warm up")  # the first check of a process may make its stand-in hash
     cost = "{:02d}".format(app.config["BCRYPT_LOG_ROUNDS"])

@@ -8,11 +8,14 @@ import pytest
 pytestmark = pytest.mark.chapters(since=3)
 
 # Endpoints that send a visitor elsewhere or answer 404 until their provider is configured.
-ELSEWHERE = {"static", "bootstrap.static", "index", "main.oidc_login", "main.oidc_authorized", "main.facebook_login",
+ELSEWHERE = {"static", "bootstrap.static", "index", "main.oidc_login", "main.oidc_authorized",
+             "main.facebook_login",
              "main.facebook_authorized",
+             # chapter 6's logout: a GET (the book's) logs the visitor out and sends them to log in
+             "main.logout",
              # chapter 8's API: its root is a JSON 404 by Flask-RESTX's design; static files of Swagger UI
              "api.root", "restx_doc.static",
-             # chapter 10: Flask-Admin's and CKEditor's own files
+             # CKEditor's own files (chapter 6 on), Flask-Admin's (chapter 10)
              "admin.static", "ckeditor.static"}
 
 

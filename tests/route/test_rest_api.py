@@ -1,4 +1,5 @@
-"""Chapter 8's REST API: tokens, every verb on /api/post, who may write, and bad input that changes nothing."""
+"""Chapter 8's REST API: tokens, every verb on /api/post, who may write, and bad input that changes
+nothing."""
 import datetime
 
 import itsdangerous.timed

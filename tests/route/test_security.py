@@ -70,7 +70,8 @@ def test_edit_without_csrf_token_changes_nothing(client, db, models, everyone, u
     """An edit POST without a valid CSRF token changes nothing."""
     _, post = everyone
     for data in ({}, FORGED):
-        response = client.post(url_for("blog.edit_post", id=post.id), data={"title": "Forged", "text": "x", **data})
+        response = client.post(url_for("blog.edit_post", id=post.id),
+                               data={"title": "Forged", "text": "x", **data})
         assert response.status_code == 200 and "CSRF token" in response.text
     db.session.expire_all()
     assert db.session.get(models.Post, post.id).title == "Mine"

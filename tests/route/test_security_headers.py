@@ -58,7 +58,8 @@ def test_no_page_has_an_inline_script_or_style(answers):
 
 
 def test_recaptcha_is_allowed_only_when_configured(make_app, database_url, monkeypatch):
-    """With reCAPTCHA keys set, the policy lets Google's reCAPTCHA script and frame in; without them, nothing."""
+    """With reCAPTCHA keys set, the policy lets Google's reCAPTCHA script and frame in; without them,
+    nothing."""
     monkeypatch.setenv("RECAPTCHA_PUBLIC_KEY", "public")
     monkeypatch.setenv("RECAPTCHA_PRIVATE_KEY", "private")
     app = make_app(database_url, "DevConfig")

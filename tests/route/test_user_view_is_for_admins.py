@@ -27,7 +27,8 @@ MATRIX = {
 
 @pytest.mark.parametrize("who", MATRIX)
 def test_each_role_may_use_the_user_view_as_the_matrix_says(client, db, models, auth, url_for, cast, who):
-    """Listing, reading, creating, renaming and deleting accounts through /user answer as the matrix says, role by role."""
+    """Listing, reading, creating, renaming and deleting accounts through /user answer as the matrix says,
+    role by role."""
     users, target = cast
     if who != "anonymous":
         auth.login(users[who].username)

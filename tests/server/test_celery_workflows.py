@@ -11,7 +11,8 @@ pytestmark = pytest.mark.chapters(since=9)
 
 
 def test_delay_then_ready_and_get(rabbitmq):
-    """`log.delay("Message")` returns at once; the result is ready once the worker ran it, and `get()` gives "Message"."""
+    """`log.delay("Message")` returns at once; the result is ready once the worker ran it, and `get()` gives
+    "Message"."""
     result = rabbitmq.tasks.log.delay("Message")
     assert result.get(timeout=TIMEOUT) == "Message"
     assert result.ready() and result.successful()
@@ -42,7 +43,8 @@ def test_failure_keeps_its_reason(rabbitmq):
 
 
 def test_signature_with_options(rabbitmq):
-    """A signature (the book's subtask) holds the arguments and the options: `multiply.signature((4, 4), countdown=1)`."""
+    """A signature (the book's subtask) holds the arguments and the options: `multiply.signature((4, 4),
+    countdown=1)`."""
     sent_at = time.monotonic()
     result = rabbitmq.tasks.multiply.signature((4, 4), countdown=1).delay()
     assert result.get(timeout=TIMEOUT) == 16

@@ -24,6 +24,9 @@ def served(make_app, sqlite_or_postgresql_url):
     db = app.extensions["sqlalchemy"]
     with app.app_context():
         db.create_all()
+        from webapp.models import add_roles
+
+        add_roles()  # as `flask db upgrade` leaves the database: create_all makes no rows
     with live.serving(app, quiet=True) as base:
         yield app, base
 

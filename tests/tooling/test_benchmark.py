@@ -88,24 +88,30 @@ def test_the_task_benchmark_prints_both_brokers_rates_and_their_ratio():
     assert re.search(r"^RabbitMQ \+ Redis / embedded: \d+\.\d×$", out, re.M)
 
 
-def test_a_chapter_with_a_cache_gets_the_cached_home_page_beside_hello(benchmark):
+def test_a_chapter_with_a_cache_gets_the_cached_home_page_beside_ping_and_hello(benchmark):
     """Chapter 10 on: the home page cached in each backend has its rows, and a second table puts
-    home uncached, home cached and hello side by side, with cached/hello and cached/home."""
+    home uncached, home cached, the app's own bare route (/ping) and hello side by side, with
+    cached/ping, cached/hello and cached/home."""
     Row = benchmark.Row
     rows = [
         Row("sqlite", 1000, "/blog/", hello=4000, page=400, queries=5, hello_cpu=None, page_cpu=None),
-        Row("sqlite", 1000, "/cache-simple/blog/", hello=4000, page=3900, queries=0, hello_cpu=None,
+        Row("sqlite", 1000, "/ping", hello=4000, page=2000, queries=0, hello_cpu=None, page_cpu=None),
+        Row("sqlite", 1000, "/cache-simple/blog/", hello=4000, page=1800, queries=0, hello_cpu=None,
             page_cpu=None),
-        Row("sqlite", 1000, "/cache-redis/blog/", hello=4000, page=3800, queries=0, hello_cpu=None,
+        Row("sqlite", 1000, "/cache-redis/blog/", hello=4000, page=1600, queries=0, hello_cpu=None,
             page_cpu=None),
     ]
-    assert re.search(r"sqlite\s+1000\s+/cache-simple/blog/\s+4000\s+3900\s+97\.5%\s+0", benchmark.table(rows))
+    table = benchmark.table(rows)
+    assert re.search(r"sqlite\s+1000\s+/cache-simple/blog/\s+4000\s+1800\s+45\.0%\s+0", table)
+    assert re.search(r"sqlite\s+1000\s+/ping\s+4000\s+2000\s+50\.0%\s+0", table)
     lines = benchmark.cache_table(rows).splitlines()
-    assert lines[0].split() == ["database", "posts", "cache", "home/s", "cached/s", "hello/s",
-                                "cached/hello", "cached/home"]
-    assert re.fullmatch(r"sqlite\s+1000\s+simple\s+400\s+3900\s+4000\s+97\.5%\s+9\.8×", lines[1])
-    assert re.fullmatch(r"sqlite\s+1000\s+redis\s+400\s+3800\s+4000\s+95\.0%\s+9\.5×", lines[2])
-    assert benchmark.cache_table(rows[:1]) == ""
+    assert lines[0].split() == ["database", "posts", "cache", "home/s", "cached/s", "ping/s", "hello/s",
+                                "cached/ping", "cached/hello", "cached/home"]
+    assert re.fullmatch(r"sqlite\s+1000\s+simple\s+400\s+1800\s+2000\s+4000\s+90\.0%\s+45\.0%\s+4\.5×",
+                        lines[1])
+    assert re.fullmatch(r"sqlite\s+1000\s+redis\s+400\s+1600\s+2000\s+4000\s+80\.0%\s+40\.0%\s+4\.0×",
+                        lines[2])
+    assert benchmark.cache_table(rows[:2]) == ""
 
 
 def test_an_unknown_cache_is_refused_in_one_line(benchmark, capsys):

@@ -312,3 +312,51 @@ def test_refresh_stores_nothing_from_a_run_that_lacked_the_browser(tmp_path, mon
     assert "screenshot.ipynb: a cell failed; the notebook is left as it was" in report.getvalue()
     assert "CI needs this: no Chromium found" in report.getvalue()
     assert path.read_text() == before
+
+
+# --------------------------------------------------------------------------- what the helpers print
+
+
+def test_captured_output_carries_no_terminal_colours(selected, capsys):
+    """What a helper captures from a process (a `flask` command, a test run) is stored without the
+    colour codes a terminal would draw: an output holds text, not escape sequences."""
+    assert notebook.plain("\x1b[32m\x1b[1m7 passed\x1b[0m in \x1b[33m1.2s\x1b[0m") == "7 passed in 1.2s"
+    selected(1)
+    # pytest asked for colours (PY_COLORS) would draw them: terminal() asks for none, and strips any.
+    notebook.terminal('python -c "print(\'\\x1b[31mred\\x1b[0m\')"')
+    assert capsys.readouterr().out.splitlines()[1] == "red"
+
+
+def test_flask_shows_the_settings_given_to_one_command(selected, capsys, monkeypatch, tmp_path):
+    """`flask(..., env=…)` runs one command with more settings, shown in front of it as a shell would."""
+    selected(1)
+    monkeypatch.chdir(tmp_path)
+    assert notebook.flask("--version", env={"WORKBOOK_EXAMPLE": "1"}) is None
+    assert capsys.readouterr().out.startswith("$ WORKBOOK_EXAMPLE=1 flask --app main --version\n")
+
+
+def test_page_helpers_read_what_a_page_says():
+    """The token of a form, who is signed in, the debug toolbar's queries: read from a page's HTML,
+    so that a notebook's cell says what it looks for, not how."""
+    page = ('<nav><span id="signed-in">grace</span></nav>'
+            '<form><input id="csrf_token" name="csrf_token" type="hidden" value="abc.def"></form>'
+            '<div id="flDebugSQLAlchemyPanel-content"><table><tbody>'
+            '<tr><td>0.31</td><td>x</td><td>./controllers/blog.py:87 (home)</td>'
+            '<td>SELECT post. text, count (*) FROM post</td></tr></tbody></table></div>')
+    assert notebook.csrf_token(page) == "abc.def"
+    assert notebook.signed_in_as(page) == "grace"
+    assert notebook.signed_in_as("<nav></nav>") == "nobody"
+    assert notebook.toolbar_queries(page) == [
+        (0.31, "blog.py:87 (home)", "SELECT post.text, count(*) FROM post")]
+
+
+def test_log_lines_leave_out_times_and_task_ids():
+    """A Celery log line, as a notebook prints it: without its time, level and process, nor the task's
+    id (each differs at every run)."""
+    log = ("[2026-12-08 01:03:56,714: INFO/MainProcess] webapp.tasks.send_due_reminders"
+           "[0b7c3f0e-1d2a-4c4b-9a55-2f7b1e0c9d11]: queued 1 due reminders: [2]\n"
+           "worker: Warm shutdown (MainProcess)\n")
+    worker = types.SimpleNamespace(output=lambda: log)
+    assert notebook.log_lines(worker, "due reminders") == [
+        "webapp.tasks.send_due_reminders: queued 1 due reminders: [2]"]
+    assert notebook.log_lines(worker, "Warm shutdown") == ["worker: Warm shutdown (MainProcess)"]

@@ -78,7 +78,7 @@ def test_a_test_without_a_range_is_named(tmp_path):
 
 def test_ranges_are_read_as_pytest_reads_them(tmp_path):
     """A function's range wins over its module's; `until` is inclusive; a chapter's name counts as
-    where it stands (webapp: after every chapter); each behaviour is its docstring's first line."""
+    where it stands (webapp: after every chapter); each behaviour is its docstring's first paragraph."""
     suites = suites_with(tmp_path, '''import pytest
 
 pytestmark = pytest.mark.chapters(since=3)
@@ -109,9 +109,9 @@ def test_finished():
         return [b for test_file in found if test_file.path.parts[0] == "tests" for b in test_file.behaviours]
 
     assert behaviours(2) == []
-    assert behaviours(4) == ["From three on,", "Three and four."]
-    assert behaviours(6) == ["From three on,", "From six on."]
-    assert behaviours("webapp") == ["From three on,", "From six on.", "The finished app."]
+    assert behaviours(4) == ["From three on, whatever n.", "Three and four."]
+    assert behaviours(6) == ["From three on, whatever n.", "From six on."]
+    assert behaviours("webapp") == ["From three on, whatever n.", "From six on.", "The finished app."]
 
 
 def test_the_readme_block_is_written_and_rewritten(tmp_path):
@@ -153,3 +153,17 @@ def test_a_behaviour_shows_in_markdown_as_written():
     what is in backticks, and an underscore inside a word, are left as they are."""
     assert proved_by._md("GET /post/<id> drops __pycache__ and CACHE_* in set_password `a_b <c>`") == (
         r"GET /post/\<id> drops \_\_pycache\_\_ and CACHE\_\* in set_password `a_b <c>`")
+
+
+def test_a_checkouts_readme_links_to_its_own_copies(tmp_path):
+    """In a `workbook checkout`, the README's list links to the checkout's copies of the suites and
+    its notebook, and says how to run them there."""
+    from workbook import cli
+
+    chapter = chapters.get(12)
+    dest = tmp_path / "ch12"
+    cli.checkout(chapter, dest)
+    block = proved_by.block_in((dest / "README.md").read_text(), chapter)
+    targets = [line.split("](", 1)[1].split(")", 1)[0] for line in block.splitlines() if "](" in line]
+    assert targets and all((dest / target).exists() for target in targets), targets
+    assert "`python -m pytest --all` runs them." in " ".join(block.split())

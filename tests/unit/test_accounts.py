@@ -55,10 +55,55 @@ def test_new_user_gets_the_default_role(db, models):
     assert repr(default) == "<Role 'default'>"
 
 
-def test_a_new_database_holds_the_three_roles(db, models):
-    """A new database holds the book's roles: admin, poster and default."""
+def test_a_prepared_database_holds_the_three_roles(db, models):
+    """A database as `flask db upgrade` leaves it (the suites' own, made by create_all and then
+    add_roles()) holds the book's roles: admin, poster and default."""
     names = db.session.scalars(select(models.Role.name).order_by(models.Role.name)).all()
     assert names == ["admin", "default", "poster"]
+
+
+@pytest.fixture
+def bare_database(make_app, tmp_path, models):
+    """The chapter's app on a database made by db.create_all() alone, inside an app context."""
+    app = make_app(f"sqlite:///{tmp_path / 'bare.db'}")
+    db = app.extensions["sqlalchemy"]
+    with app.app_context():
+        db.create_all()
+        yield db
+
+
+def role_names(db, models):
+    return db.session.scalars(select(models.Role.name).order_by(models.Role.name)).all()
+
+
+def test_create_all_makes_tables_and_no_roles_so_a_test_adds_them(bare_database, models):
+    """db.create_all() makes the tables and no rows, so a test adds the roles itself, as the book's
+    tests and run_test_server.py do (Role("default"), Role("poster"), then User("test")): the new
+    user gets the `default` role the test made."""
+    db = bare_database
+    assert role_names(db, models) == []
+    db.session.add_all([models.Role("default"), models.Role("poster")])
+    db.session.commit()
+    user = models.User("test")
+    user.roles.append(db.session.scalars(select(models.Role).filter_by(name="poster")).one())
+    db.session.add(user)
+    db.session.commit()
+    assert sorted(role.name for role in user.roles) == ["default", "poster"]
+    assert role_names(db, models) == ["default", "poster"]
+
+
+def test_a_first_user_makes_the_default_role_and_add_roles_the_rest(bare_database, models):
+    """On a database without roles the first users make `default` once (two users in one commit
+    share it); add_roles() then adds the roles still missing, as the migration would, once."""
+    db = bare_database
+    db.session.add_all([models.User("ann"), models.User("bob")])
+    db.session.commit()
+    assert role_names(db, models) == ["default"]
+    models.add_roles()
+    models.add_roles()
+    assert role_names(db, models) == ["admin", "default", "poster"]
+    assert all([role.name for role in user.roles] == ["default"]
+               for user in db.session.scalars(select(models.User)))
 
 
 def test_usernames_are_unique(db, models):
@@ -71,7 +116,8 @@ def test_usernames_are_unique(db, models):
 
 
 def test_a_user_is_authenticated_active_and_not_anonymous(db, models):
-    """A user is authenticated, active and not anonymous (properties, as in today's Flask-Login); their id for Flask-Login carries their session token."""
+    """A user is authenticated, active and not anonymous (properties, as in today's Flask-Login); their id
+    for Flask-Login carries their session token."""
     user = models.User("ada")
     db.session.add(user)
     db.session.commit()
@@ -108,7 +154,8 @@ def test_add_role_gives_a_user_a_role(db, models, runner):
     result = runner.invoke(args=["add-role", "ada", "poster"])
     assert result.exit_code == 0, result.output
     assert result.output.strip() == "ada has the roles: default, poster"
-    assert runner.invoke(args=["add-role", "ada", "poster"]).output.strip() == "ada has the roles: default, poster"
+    again = runner.invoke(args=["add-role", "ada", "poster"])
+    assert again.output.strip() == "ada has the roles: default, poster"
     missing = runner.invoke(args=["add-role", "nobody", "poster"])
     assert missing.exit_code != 0 and "no user named 'nobody'" in missing.output
     assert runner.invoke(args=["add-role", "ada", "king"]).exit_code != 0

@@ -59,7 +59,8 @@ def test_unknown_environment_exits_naming_the_valid_ones(webapp, monkeypatch):
     ("prod", {}, "no SECRET_KEY"),
 ])
 def test_flask_command_refuses_in_one_line(chapter, chapter_code, tmp_path, env, extra, message):
-    """`flask --app webapp routes` with a bad WEBAPP_ENV, or prod without SECRET_KEY, exits with one clear line."""
+    """`flask --app webapp routes` with a bad WEBAPP_ENV, or prod without SECRET_KEY, exits with one clear
+    line."""
     environ = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
     result = subprocess.run(
         chapter.flask_command("routes"),
@@ -99,3 +100,56 @@ def test_package_serves_its_static_files(client):
     response = client.get("/static/css/site.css")
     assert response.status_code == 200
     response.close()
+
+
+def routes(app) -> list[str]:
+    return sorted(f"{rule.endpoint} {rule.rule}" for rule in app.url_map.iter_rules())
+
+
+@pytest.mark.chapters(since=8)
+def test_create_app_twice_in_one_process_gives_two_full_apps(webapp, tmp_path):
+    """create_app called again in the same process (each of the book's tests makes an app) builds an
+    app as full as the first: the same routes, the API's resources and, from chapter 10, the admin's
+    views and its menu, each app serving them."""
+    package = webapp()
+    from webapp.config import TestConfig
+
+    first, second, third = (package.create_app(TestConfig) for _ in range(3))
+    assert routes(first) == routes(second) == routes(third)
+    assert {"api.post_list_api /api/post", "api.auth_api /api/auth"} <= set(routes(third))
+    if "admin" in third.extensions:
+        assert {"admin.index /admin/", "user.index_view /admin/user/",
+                "post.index_view /admin/post/"} <= set(routes(third))
+        (admin,) = third.extensions["admin"]
+        assert [view.endpoint for view in admin._views][:2] == ["admin", "customview"]
+        assert [item.name for item in admin.menu()][:3] == ["Home", "Custom", "Models"]
+    from webapp.models import db
+
+    for app in (first, third):
+        with app.app_context():
+            db.create_all()
+        client = app.test_client()
+        assert client.get("/api/post").status_code == 200
+        if "admin" in app.extensions:  # an anonymous visitor is sent to sign in, not a 404
+            assert client.get("/admin/post/").status_code == 302
+
+
+@pytest.mark.chapters(since=8)
+def test_the_books_workarounds_before_create_app_change_nothing(webapp):
+    """The book's chapter 12 "bug workarounds", `admin._views = []` and `rest_api.resources = []`
+    before create_app, are harmless: the app still has every route, the API's resources and (from
+    chapter 10) the admin's views, as an app built without them."""
+    package = webapp()
+    from webapp import extensions
+    from webapp.config import TestConfig
+
+    without = package.create_app(TestConfig)
+    if hasattr(extensions, "admin"):
+        extensions.admin._views = []
+    extensions.rest_api.resources = []
+    with_them = package.create_app(TestConfig)
+    assert routes(with_them) == routes(without)
+    assert "api.post_api /api/post/<int:post_id>" in routes(with_them)
+    if "admin" in with_them.extensions:
+        assert "tag.index_view /admin/tag/" in routes(with_them)
+        assert len(with_them.extensions["admin"][0]._views) == len(without.extensions["admin"][0]._views)

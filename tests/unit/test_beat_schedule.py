@@ -1,5 +1,6 @@
 """Chapter 9 on: when beat sends what, for a fixed clock: the chapter's weekly digest, and the book's
-crontab examples (Celery's schedules as documentation: the chapter's config holds only the digest)."""
+crontab examples (Celery's schedules as documentation: the chapter's config holds only the digest
+and the reminders' sweeper)."""
 import datetime
 
 import pytest
@@ -27,15 +28,18 @@ def due_times(schedule, start: datetime.datetime, end: datetime.datetime) -> lis
     return times
 
 
-def test_the_chapters_schedule_is_the_weekly_digest(config_module):
-    """Beat's schedule holds one entry, `weekly-digest`, which sends webapp.tasks.digest."""
+def test_the_chapters_schedule_is_the_weekly_digest_and_the_reminders_sweeper(config_module):
+    """Beat's schedule holds two entries: `weekly-digest`, which sends webapp.tasks.digest, and
+    `send-due-reminders`, the reminders' sweeper."""
     schedule = config_module.Config.CELERY["beat_schedule"]
-    assert list(schedule) == ["weekly-digest"]
+    assert list(schedule) == ["weekly-digest", "send-due-reminders"]
     assert schedule["weekly-digest"]["task"] == "webapp.tasks.digest"
+    assert schedule["send-due-reminders"]["task"] == "webapp.tasks.send_due_reminders"
 
 
 def test_weekly_digest_is_due_on_saturday_at_ten_utc_once_a_week(config_module):
-    """On a Wednesday, the digest is next due on Saturday at 10:00 UTC; over four weeks it is sent four times."""
+    """On a Wednesday, the digest is next due on Saturday at 10:00 UTC; over four weeks it is sent four
+    times."""
     schedule = config_module.Config.CELERY["beat_schedule"]["weekly-digest"]["schedule"]
     assert next_due(schedule, NOW) == datetime.datetime(2026, 1, 10, 10, 0, tzinfo=UTC)
     assert due_times(schedule, MONDAY, MONDAY + 4 * WEEK) == [
@@ -43,7 +47,8 @@ def test_weekly_digest_is_due_on_saturday_at_ten_utc_once_a_week(config_module):
 
 
 def test_the_books_crontab_without_a_minute_sends_sixty_digests():
-    """The book's `crontab(day_of_week=6, hour='10')` is due every minute from 10:00 to 10:59: sixty digests a Saturday."""
+    """The book's `crontab(day_of_week=6, hour='10')` is due every minute from 10:00 to 10:59: sixty digests a
+    Saturday."""
     from celery.schedules import crontab
 
     times = due_times(crontab(day_of_week=6, hour="10"), MONDAY, MONDAY + WEEK)

@@ -36,7 +36,8 @@ def test_a_command_with_a_wrong_argument_exits_with_one_line(flask):
 
 
 def test_the_commands_are_listed(flask):
-    """`flask --help` lists the book's commands: run (server), shell, routes (show-urls), test, clean, seed."""
+    """`flask --help` lists the book's commands: run (server), shell, routes (show-urls), test, clean,
+    seed."""
     result = flask("--help")
     assert result.exit_code == 0
     listed = {line.split()[0] for line in result.output.splitlines() if line.startswith("  ")}
@@ -53,7 +54,8 @@ def test_routes_lists_every_page_of_the_blog(flask, app):
 
 
 def test_clean_removes_compiled_files_and_nothing_else(flask, tmp_path):
-    """`flask clean FOLDER` removes __pycache__ folders and .pyc/.pyo files, keeps the sources, and leaves dot-folders (.venv) alone."""
+    """`flask clean FOLDER` removes __pycache__ folders and .pyc/.pyo files, keeps the sources, and leaves
+    dot-folders (.venv) alone."""
     project = tmp_path / "project"
     (project / "webapp" / "__pycache__").mkdir(parents=True)
     (project / "webapp" / "__pycache__" / "models.cpython-311.pyc").write_bytes(b"\0")
@@ -69,7 +71,8 @@ def test_clean_removes_compiled_files_and_nothing_else(flask, tmp_path):
 
 
 def test_clean_defaults_to_the_project_folder(flask, app, monkeypatch):
-    """`flask clean` with no folder cleans the project's folder (the one holding webapp/), wherever it is typed."""
+    """`flask clean` with no folder cleans the project's folder (the one holding webapp/), wherever it is
+    typed."""
     import os
     import shutil
 

@@ -1,133 +1,85 @@
-"""The book's route tests ("Testing the route functions"): the app's pages and its API through Flask's
-test client, on the book's TestConfig (a temporary SQLite file, CSRF off)."""
 import unittest
 
-from sqlalchemy import select
-
 from webapp import create_app
-from webapp.models import Role, User, db
-
-PASSWORD = 'correct horse battery'
+from webapp.models import db, User, Role
+from webapp.extensions import admin, rest_api
 
 
 class TestURLs(unittest.TestCase):
     def setUp(self):
-        # The book's "bug workarounds" (admin._views = [], rest_api.resources = [], db.app = app)
-        # are not needed: the admin's views and the API's resources are added once, when their
-        # modules are imported, and Flask-SQLAlchemy 3 finds the app through its app context.
-        self.app = create_app('webapp.config.TestConfig')
-        self.client = self.app.test_client()
-        with self.app.app_context():
-            db.create_all()
+        # Bug workarounds
+        admin._views = []
+        rest_api.resources = []
+
+        app = create_app('webapp.config.TestConfig')
+        self.client = app.test_client()
+
+        # Bug workaround
+        app.app_context().push()
+
+        db.create_all()
 
     def tearDown(self):
-        with self.app.app_context():
-            db.session.remove()
-            db.drop_all()
-            db.engine.dispose()
-
-    def add_user(self, username, *roles):
-        """A user with PASSWORD and these roles (every user also has the default role)."""
-        with self.app.app_context():
-            user = User(username)
-            user.set_password(PASSWORD)
-            for name in roles:
-                user.roles.append(db.session.scalars(select(Role).filter_by(name=name)).one())
-            db.session.add(user)
-            db.session.commit()
-            return user.id
-
-    def login(self, username, password=PASSWORD):
-        # No CSRF token to send: TestConfig switches the protection off, as the book's does.
-        return self.client.post('/login', data={'username': username, 'password': password},
-                                follow_redirects=True)
+        db.session.remove()
+        db.drop_all()
 
     def test_root_redirect(self):
-        """The root sends visitors to the blog."""
+        """ Tests if the root URL gives a 302 """
+
         result = self.client.get('/')
         self.assertEqual(result.status_code, 302)
-        self.assertEqual(result.headers['Location'], '/blog/')
+        self.assertIn("/blog/", result.headers['Location'])
 
     def test_blog_home(self):
-        """The blog's home page answers."""
-        self.assertEqual(self.client.get('/blog/').status_code, 200)
+        """ Tests if the blog home page returns successfully """
 
-    def test_login_page(self):
-        """The login page answers with its form."""
-        result = self.client.get('/login')
+        result = self.client.get('/blog/')
         self.assertEqual(result.status_code, 200)
-        self.assertIn('name="password"', result.get_data(as_text=True))
 
     def test_login(self):
-        """The right password signs the user in."""
-        self.add_user('test')
-        result = self.login('test')
-        self.assertIn('You have been logged in', result.get_data(as_text=True))
+        """ Tests if the login form works correctly """
 
-    def test_failed_login(self):
-        """A wrong password is refused, and the page says so."""
-        self.add_user('test')
-        result = self.login('test', 'wrong password')
+        test_role = Role("default")
+        db.session.add(test_role)
+        db.session.commit()
+
+        test_user = User("test")
+        test_user.set_password("test")
+        db.session.add(test_user)
+        db.session.commit()
+
+        result = self.client.post('/login', data=dict(
+            username='test',
+            password="test"
+        ), follow_redirects=True)
+
         self.assertEqual(result.status_code, 200)
-        self.assertIn('Invalid username or password', result.get_data(as_text=True))
-        self.assertNotIn('You have been logged in', result.get_data(as_text=True))
+        self.assertIn('You have been logged in', str(result.data))
 
     def test_logout(self):
-        """Logging out (a POST, the navigation bar's button) signs the user out."""
-        self.add_user('test')
-        self.login('test')
-        result = self.client.post('/logout', follow_redirects=True)
-        self.assertIn('You have been logged out', result.get_data(as_text=True))
-        self.assertNotIn('id="signed-in"', self.client.get('/blog/').get_data(as_text=True))
+        """ Tests if the login form works correctly """
 
-    def test_admin_needs_an_admin(self):
-        """The admin sends an anonymous visitor to the login page (the book: 403) and answers 403
-        to a user without the admin role."""
-        result = self.client.get('/admin/')
-        self.assertEqual(result.status_code, 302)
-        self.assertEqual(result.headers['Location'], '/login?next=%2Fadmin%2F')
-        self.add_user('test')
-        self.login('test')
-        self.assertEqual(self.client.get('/admin/').status_code, 403)
+        test_role = Role("default")
+        db.session.add(test_role)
+        db.session.commit()
 
-    def test_edit_needs_the_author_or_an_admin(self):
-        """Editing a post sends an anonymous visitor to the login page (the book: 403) and answers
-        403 to a poster who did not write it."""
-        self.add_user('author', 'poster')
-        self.login('author')
-        self.client.post('/blog/new', data={'title': 'Mine', 'text': 'Text'})
-        self.client.post('/logout')
-        result = self.client.get('/blog/edit/1')
-        self.assertEqual(result.status_code, 302)
-        self.assertEqual(result.headers['Location'], '/login?next=%2Fblog%2Fedit%2F1')
-        self.add_user('other', 'poster')
-        self.login('other')
-        self.assertEqual(self.client.get('/blog/edit/1').status_code, 403)
+        test_user = User("test")
+        test_user.set_password("test")
+        db.session.add(test_user)
+        db.session.commit()
 
-    def test_api_auth(self):
-        """The API trades a username and password for a token; a wrong password gets 401."""
-        self.add_user('test')
-        result = self.client.post('/api/auth', json={'username': 'test', 'password': PASSWORD})
+        result = self.client.post('/login', data=dict(
+            username='test',
+            password="test"
+        ), follow_redirects=True)
+
         self.assertEqual(result.status_code, 200)
-        self.assertTrue(result.get_json()['token'])
-        result = self.client.post('/api/auth', json={'username': 'test', 'password': 'wrong'})
-        self.assertEqual(result.status_code, 401)
+        self.assertIn('You have been logged in', str(result.data))
 
-    def test_api_refuses_a_bad_token(self):
-        """A new post with a token the app did not make gets 401."""
-        result = self.client.post('/api/post', json={'title': 'T', 'text': 'x', 'token': 'forged'})
-        self.assertEqual(result.status_code, 401)
+        result = self.client.get('/logout', follow_redirects=True)
 
-    def test_api_new_post(self):
-        """A poster's token writes a new post through the API: 201, and the blog shows it."""
-        self.add_user('test', 'poster')
-        token = self.client.post(
-            '/api/auth', json={'username': 'test', 'password': PASSWORD}).get_json()['token']
-        result = self.client.post('/api/post', json={
-            'title': 'From the API', 'text': 'Hello', 'tags': ['flask'], 'token': token})
-        self.assertEqual(result.status_code, 201)
-        self.assertIn('From the API', self.client.get('/blog/').get_data(as_text=True))
-
+        self.assertEqual(result.status_code, 200)
+        self.assertIn('You have been logged out', str(result.data))
 
 if __name__ == '__main__':
     unittest.main()

@@ -99,23 +99,38 @@ def add_role(username, role):
 @click.argument('text')
 def add_reminder(email, when, text):
     """Mail TEXT to EMAIL at WHEN (ISO 8601, local time unless it names a zone; "now" for at once):
-    `flask add-reminder ada@example.com "2026-12-24 09:00" "Buy a tree"`. A worker sends it."""
-    from kombu.exceptions import OperationalError as BrokerDown
+    `flask add-reminder ada@example.com "2026-12-24 09:00" "Buy a tree"`. A worker sends it.
 
-    require_tables()
+    Says whether the reminder was saved; saved, it is mailed at its time even if the broker does not
+    take its task now (the sweeper queues it then)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        require_tables()
+    except SQLAlchemyError as error:
+        raise click.ClickException('not saved: the database did not answer ({})'.format(
+            str(error).splitlines()[0]))
     try:
         date = datetime.datetime.now() if when == 'now' else datetime.datetime.fromisoformat(when)
     except ValueError:
-        raise click.ClickException('{!r} is not a date and time like "2026-12-24 09:00"'.format(when))
+        raise click.ClickException('not saved: {!r} is not a date and time like "2026-12-24 09:00"'
+                                   .format(when))
     try:
         reminder = Reminder(email=email, text=text, date=as_utc(date))
     except ValueError as error:
-        raise click.ClickException(str(error))
+        raise click.ClickException('not saved: {}'.format(error))
     db.session.add(reminder)
     try:
         db.session.commit()  # and its task is queued (webapp/models.py)
-    except BrokerDown as error:
-        raise click.ClickException('reminder {} is saved, but the broker did not take its task: {}'.format(
-            reminder.id, error))
-    click.echo('reminder {} for {} at {} UTC: a worker sends it then'.format(
-        reminder.id, reminder.email, reminder.date.isoformat(' ', 'minutes')))
+    except SQLAlchemyError as error:
+        db.session.rollback()
+        raise click.ClickException('not saved: the database did not answer ({})'.format(
+            str(error).splitlines()[0]))
+    saved = 'reminder {} for {} at {} UTC'.format(reminder.id, reminder.email,
+                                                  reminder.date.isoformat(' ', 'minutes'))
+    not_queued = db.session.info.pop('reminders_not_queued', {}).get(reminder.id)
+    if not_queued is not None:
+        click.echo('{}: saved; the broker did not take its task now ({}), so the sweeper queues it '
+                   'when it is due'.format(saved, type(not_queued).__name__))
+    else:
+        click.echo('{}: a worker sends it then'.format(saved))

@@ -9,7 +9,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, inspect, select
 
-from webapp.models import Comment, Post, Role, Tag, User, db, user_named
+from webapp.models import Comment, Post, Role, Tag, User, add_roles, db, user_named
 
 WORDS = (
     'flask blueprint template jinja macro view model query session commit migration '
@@ -83,6 +83,7 @@ DEMO_ACCOUNTS = {
 def reset_demo_accounts():
     """Create or reset the demo accounts, each with exactly its roles and a new random password;
     returns {username: password}. Whoever was signed in as one of them is signed out."""
+    add_roles()  # there after `flask db upgrade`; a database made by db.create_all() has none
     passwords = {}
     for username, names in DEMO_ACCOUNTS.items():
         user = user_named(username)

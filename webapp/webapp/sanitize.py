@@ -1,15 +1,16 @@
-"""A post's text is HTML from chapter 10 on (the admin writes it in CKEditor): whatever wrote it, the
-blog shows only the tags CKEditor makes, cleaned by nh3 (Rust's ammonia): no <script>, no on…=
-handlers, no javascript: links. A text without any tag is plain text, shown as before (paragraphs).
+"""A post's text is HTML from chapter 6 on (the new and edit pages write it in CKEditor, as the book's
+do; chapter 10's admin too): whatever wrote it, the blog shows only the tags CKEditor makes, cleaned
+by nh3 (Rust's ammonia): no <script>, no on…= handlers, no javascript: links. A text without any tag
+is plain text, shown as before (paragraphs).
 
 Cleaned twice: when it is saved (models.Post's validator: the blog's form, the REST API, the admin,
-the shell all go through it) and when it is shown (posts saved before chapter 10 were never cleaned).
+the shell all go through it) and when it is shown (a post saved by older code was never cleaned).
 """
 import html
 import re
 
 import nh3
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 # What CKEditor 4's standard toolbar produces.
 TAGS = {

@@ -104,9 +104,9 @@ def make_app(chapter, monkeypatch, compiled_templates):
 
 
 class EmptyDatabases:
-    """SQLite files with a chapter's tables and no rows, one for each set of tables, made once per
-    process by `create_all`: each test's SQLite database starts as a copy of one (creating the tables
-    for every test was a third of the route suites' setup)."""
+    """SQLite files with a chapter's tables (and, from chapter 6, its three roles), one for each set
+    of tables, made once per process by `create_all`: each test's SQLite database starts as a copy of
+    one (creating the tables for every test was a third of the route suites' setup)."""
 
     def __init__(self, folder: Path):
         self.folder, self.made = folder, {}
@@ -134,8 +134,9 @@ def sqlite_file(url: str) -> Path | None:
 
 
 @pytest.fixture
-def app(make_app, database_url, empty_databases):
-    """The chapter's app, testing on, with its tables created in a fresh database."""
+def app(make_app, database_url, empty_databases, chapter):
+    """The chapter's app, testing on, with its tables created in a fresh database, and the roles
+    (chapter 6 on) that `flask db upgrade` adds: `create_all` makes tables only."""
     app = make_app(database_url)
     db = app.extensions.get("sqlalchemy")
     if db is None:
@@ -146,6 +147,9 @@ def app(make_app, database_url, empty_databases):
         return app
     with app.app_context():
         db.create_all()
+        add_roles = getattr(importlib.import_module(chapter.models), "add_roles", None)
+        if add_roles is not None:
+            add_roles()
     if fresh_file:
         empty_databases.keep(tables, file)
     return app

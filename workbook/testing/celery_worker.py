@@ -18,6 +18,7 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -25,11 +26,15 @@ from workbook import chapters, live
 from workbook.testing.coverage_floor import measured_launcher
 from workbook.testing.services import need
 
+if TYPE_CHECKING:  # (imported where used: see above)
+    from workbook import workers
+
 def pytest_configure(config):
     # The harness imports the chapter afresh at times (chapters.load_app: the first app, a test that
-    # asks for fresh modules), and each import of webapp/tasks.py declares its shared tasks again; the next Celery app to be finalized
-    # finds two callables under one name. A worker imports the module once: the warning is about the
-    # harness, not the chapter (the test process only sends tasks by name; the worker runs them).
+    # asks for fresh modules), and each import of webapp/tasks.py declares its shared tasks again;
+    # the next Celery app to be finalized finds two callables under one name. A worker imports the
+    # module once: the warning is about the harness, not the chapter (the test process only sends
+    # tasks by name; the worker runs them).
     config.addinivalue_line(
         "filterwarnings", r"ignore:Task name 'webapp\.tasks\.\w+' is already registered")
     # kombu's SQLAlchemy transport (the embedded broker, kombu 5.7) maps its tables with the `noload`
@@ -38,8 +43,9 @@ def pytest_configure(config):
         "filterwarnings", r"ignore:The ``noload`` loader strategy is deprecated:DeprecationWarning")
 
 
-# How long `remind` waits before trying again, in the tests (the chapter's default: 300 s).
-RETRY_DELAY = "0.5"
+# How long `remind` first waits before trying again, doubled at each retry, in the tests (the
+# chapter's default: 300 s): five retries take 3 s at most.
+RETRY_DELAY = "0.1"
 
 
 @pytest.fixture(scope="session")
@@ -179,6 +185,26 @@ class OnWorker:
         self.db.session.add_all(rows)
         self.db.session.commit()
         return rows[0] if len(rows) == 1 else rows
+
+    def sweep_until_mailed(self, mailbox, count: int = 1, timeout: float = 30) -> list:
+        """Run the reminders' sweeper every 0.2 s, as beat would, until `count` mails arrived; then
+        four sweeps more (a duplicate would arrive meanwhile); the mails."""
+        sweep = self.app.extensions["celery"].tasks["webapp.tasks.send_due_reminders"]
+        deadline = time.monotonic() + timeout
+        while len(mailbox.messages) < count:
+            assert time.monotonic() < deadline, \
+                f"{len(mailbox.messages)} mails after {timeout} s, not {count}"
+            sweep.apply()
+            time.sleep(0.2)
+        for _ in range(4):
+            sweep.apply()
+            time.sleep(0.2)
+        return list(mailbox.messages)
+
+    def sent_at(self, pk):
+        """When reminder `pk` was marked sent, as the database says now (None: not yet)."""
+        self.db.session.expire_all()
+        return self.db.session.get(self.models.Reminder, pk).sent_at
 
 
 @pytest.fixture

@@ -33,7 +33,25 @@ def pytest_addoption(parser):
 
 def measuring(config) -> bool:
     return not (config.stash[CHAPTER] is None or config.option.no_coverage
-                or config.option.collectonly)
+                or config.option.collectonly or measured_from_outside() or only_its_own_tests(config))
+
+
+def only_its_own_tests(config) -> bool:
+    """Whether the run names only the chapter's own tests (`python -m pytest tests` in a checkout of
+    chapter 12: the book's), which run as in the chapter's folder, unmeasured by the workbook."""
+    own = config.stash[CODE] / "tests"
+    if config.args_source != pytest.Config.ArgsSource.ARGS or not own.is_dir():
+        return False
+    named = [Path(config.invocation_params.dir, arg.split("::")[0]).resolve() for arg in config.args]
+    return bool(named) and all(path == own or own in path.parents for path in named)
+
+
+def measured_from_outside() -> bool:
+    """Whether `coverage run -m pytest` already measures this process (a chapter README's coverage
+    commands): a second measurement would take the tracer from it, and its report would be empty."""
+    import coverage
+
+    return coverage.Coverage.current() is not None
 
 
 def distributing(config) -> bool:
@@ -43,10 +61,10 @@ def distributing(config) -> bool:
 
 
 def not_measured(code: Path) -> list[str]:
-    """What is not the chapter's app: its migrations, its own tests (chapter 12), a checkout's copy
-    of the workbook and its suites."""
-    return [str(code / part) for part in ("migrations/*", "tests/*", "conftest.py", "workbook/*",
-                                          "workbook_tests/*")]
+    """What is not the chapter's app: its migrations, its own tests (chapter 12) and the book's
+    server for them (run_test_server.py), a checkout's copy of the workbook and its suites."""
+    return [str(code / part) for part in ("migrations/*", "tests/*", "run_test_server.py",
+                                          "conftest.py", "workbook/*", "workbook_tests/*")]
 
 
 def new_measure(code: Path, data_file: str | None = None, suffix: str | None = None):

@@ -40,6 +40,12 @@ def pytest_addoption(parser):
     group.addoption("--first-of-each-file", action="store_true",
                     help="a quick run: the first behaviour of each test file (all its cases) and the "
                          "notebook whole; shows that every suite runs here, not all that they check")
+    group.addoption("--all", action="store_true", dest="all_kinds",
+                    help="also the kinds the ini's slow_kinds leaves out of a run (a checkout's "
+                         "server and ui tests: processes, workers, a browser)")
+    parser.addini("slow_kinds", type="args", default=[],
+                  help="kinds of tests a run leaves out unless --all or -m asks for them (a checkout's "
+                       "pytest.ini: server ui, its quick default run)")
 
 
 def pytest_configure(config):
@@ -71,7 +77,20 @@ def pytest_report_header(config):
     chapter = config.stash[CHAPTER]
     if chapter is None:
         return "workbook: tooling tests"
-    return f"workbook: {chapter.label} ({chapter.title}) from {config.stash[CODE]}"
+    lines = [f"workbook: {chapter.label} ({chapter.title}) from {config.stash[CODE]}"]
+    slow = left_out(config)
+    if slow:
+        lines.append(f"workbook: the {' and '.join(slow)} tests are left out: `python -m pytest --all` "
+                     f"runs them too, `-m \"{' or '.join(slow)}\"` only them")
+    return lines
+
+
+def left_out(config) -> list[str]:
+    """The kinds this run leaves out: the ini's slow_kinds (a checkout's quick default run), unless
+    --all or -m names what to run."""
+    if config.option.all_kinds or config.option.markexpr:
+        return []
+    return config.getini("slow_kinds")
 
 
 def pytest_ignore_collect(collection_path, config):
@@ -151,6 +170,10 @@ def pytest_collection_modifyitems(session, config, items):
     if chapter is not None and config.option.first_of_each_file:
         keep, more = first_of_each_file(keep)
         drop += more
+    slow = left_out(config)
+    if chapter is not None and slow:
+        drop += [item for item in keep if kind_of(item) in slow]
+        keep = [item for item in keep if kind_of(item) not in slow]
     if drop:
         config.hook.pytest_deselected(items=drop)
     # The kinds that wait (on a kernel, a Celery worker, a server, a browser) first: xdist hands out

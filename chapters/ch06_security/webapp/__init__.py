@@ -13,7 +13,8 @@ from webapp.controllers.blog import blog_blueprint
 from webapp.controllers.main import main_blueprint
 from webapp.converters import IdConverter, TextConverter
 from webapp.demo import seed
-from webapp.extensions import bcrypt, bootstrap, limiter, login_manager, migrate, oauth, principals
+from webapp.extensions import (bcrypt, bootstrap, ckeditor, limiter, login_manager, migrate, oauth,
+                               principals)
 from webapp.models import (USERNAME, USERNAME_RULE, Anonymous, Comment, Post, Role, Tag, User, db,
                            user_named)
 
@@ -75,6 +76,7 @@ def create_app(object_name=None):
     db.init_app(app)
     migrate.init_app(app, db)
     bootstrap.init_app(app)
+    ckeditor.init_app(app)
     bcrypt.init_app(app)
     login_manager.init_app(app)
     login_manager.anonymous_user = Anonymous

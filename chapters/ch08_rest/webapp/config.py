@@ -5,6 +5,9 @@ import secrets
 class Config(object):
     # Bootstrap's CSS and JS come from the Bootstrap-Flask package itself, not from a CDN.
     BOOTSTRAP_SERVE_LOCAL = True
+    # CKEditor 4 (the post editor) from Flask-CKEditor's package too, never from its CDN.
+    CKEDITOR_SERVE_LOCAL = True
+    CKEDITOR_PKG_TYPE = 'standard'
     # The largest request body the app reads (413 beyond it): a form of the blog is far smaller.
     MAX_CONTENT_LENGTH = 1024 * 1024
     # Test a pooled connection before using it: after the database restarts, the first request

@@ -6,9 +6,11 @@ from flask import current_app
 from flask_login import AnonymousUserMixin, UserMixin
 from flask_sqlalchemy import SQLAlchemy
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import event, func, select
+from sqlalchemy import func, inspect, select
+from sqlalchemy.orm import validates
 
 from webapp.extensions import bcrypt
+from webapp.sanitize import clean_post_text
 
 db = SQLAlchemy()
 
@@ -30,8 +32,9 @@ USERNAME_RULE = ('A username is 1 to 40 letters (a-z, A-Z), digits, "_", "." or 
                  'starting with a letter or a digit.')
 USERNAME_TAKEN = 'User with that name already exists'
 
-# The book's three roles. The migration that makes the role table adds them, and so does
-# db.create_all() (the listener under the Role model), so a new user can always get `default`.
+# The book's three roles. The migration that makes the role table adds them; a database made by
+# db.create_all() has none until they are added (add_roles(), or as the book's tests do), and a new
+# user makes `default` if it is missing (User.__init__).
 ROLES = {
     'admin': 'Can edit any post',
     'poster': 'Can write posts',
@@ -81,10 +84,9 @@ class User(UserMixin, db.Model):
 
     def __init__(self, username=None, **kwargs):
         super().__init__(username=username, **kwargs)
-        # Every new user gets the default role (the book's Role.query.filter_by(...).one()).
-        with db.session.no_autoflush:
-            default = db.session.scalars(select(Role).filter_by(name='default')).one()
-        self.roles.append(default)
+        # Every new user gets the default role (the book's Role.query.filter_by(...).one()), made
+        # if the database has none yet (one made by db.create_all(), before anyone added the roles).
+        self.roles.append(default_role())
 
     def __repr__(self):
         return "<User '{}'>".format(self.username)
@@ -197,12 +199,27 @@ class Role(db.Model):
         return "<Role '{}'>".format(self.name)
 
 
-@event.listens_for(Role.__table__, 'after_create')
-def add_the_roles(table, connection, **kw):
-    # db.create_all() (the tests, a notebook) gets the same roles as `flask db upgrade`.
-    connection.execute(table.insert(), [
-        {'name': name, 'description': description} for name, description in ROLES.items()
-    ])
+def default_role():
+    """The `default` role: the one in the database, else the one made for an earlier new user of
+    this session (not saved yet: two users made before a commit share it), else a new one, saved
+    with the user."""
+    made = db.session.info.get('default_role_made')
+    if made is not None and not (inspect(made).detached or inspect(made).deleted):
+        return made
+    with db.session.no_autoflush:
+        default = db.session.scalars(select(Role).filter_by(name='default')).first()
+    if default is None:
+        default = db.session.info['default_role_made'] = Role('default', ROLES['default'])
+    return default
+
+
+def add_roles():
+    """Add the book's three roles that the database lacks, and commit: what `flask db upgrade` does
+    (migration 0003), for a database made by db.create_all(), which makes tables and no rows."""
+    have = set(db.session.scalars(select(Role.name)))
+    db.session.add_all(Role(name, description) for name, description in ROLES.items()
+                       if name not in have)
+    db.session.commit()
 
 
 class Post(db.Model):
@@ -232,6 +249,11 @@ class Post(db.Model):
 
     def __repr__(self):
         return "<Post '{}'>".format(self.title)
+
+    @validates('text')
+    def clean_text(self, key, text):
+        # HTML keeps only what the blog may show (webapp/sanitize.py), whoever writes it.
+        return clean_post_text(text)
 
 
 class Comment(db.Model):

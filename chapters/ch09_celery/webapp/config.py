@@ -12,6 +12,11 @@ EMBEDDED_BROKER = 'sqla+sqlite:///' + os.path.join(INSTANCE, 'celery-broker.sqli
 EMBEDDED_RESULTS = 'db+sqlite:///' + os.path.join(INSTANCE, 'celery-results.sqlite')
 
 
+# How often beat's `send_due_reminders` queues the reminders due and not sent (the outbox's sweeper,
+# webapp/tasks.py): a reminder the broker never got is mailed at most this late.
+REMINDER_SWEEP_SECONDS = float(os.environ.get('REMINDER_SWEEP_SECONDS', 60))
+
+
 def celery_settings(broker, results):
     """Celery's settings, lowercase, under the one CELERY key (Flask's docs, "Background Tasks with
     Celery"). CELERY_BROKER_URL, CELERY_RESULT_BACKEND and CELERY_TASK_DEFAULT_QUEUE in the
@@ -34,6 +39,10 @@ def celery_settings(broker, results):
         # Each worker process takes one message at a time; the others stay for other workers.
         'worker_prefetch_multiplier': 1,
         'broker_connection_retry_on_startup': True,
+        # Redis (the results) down or hung: a task's state is not written, after 5 s, rather than a
+        # worker waiting for good (what a lost write costs a reminder: webapp/tasks.py).
+        'redis_socket_timeout': 5.0,
+        'redis_socket_connect_timeout': 5.0,
         'timezone': 'UTC',
         # Beat's own state (when each entry last ran), beside the databases, not in the current folder.
         'beat_schedule_filename': os.path.join(INSTANCE, 'celerybeat-schedule'),
@@ -44,6 +53,13 @@ def celery_settings(broker, results):
                 'task': 'webapp.tasks.digest',
                 'schedule': crontab(day_of_week=6, hour=10, minute=0),
             },
+            # The reminders' outbox: due and unsent ones are queued again (webapp/tasks.py). A sweep
+            # not run by the next one is dropped, not piled up while no worker runs.
+            'send-due-reminders': {
+                'task': 'webapp.tasks.send_due_reminders',
+                'schedule': REMINDER_SWEEP_SECONDS,
+                'options': {'expires': REMINDER_SWEEP_SECONDS},
+            },
         },
     }
 
@@ -51,6 +67,9 @@ def celery_settings(broker, results):
 class Config(object):
     # Bootstrap's CSS and JS come from the Bootstrap-Flask package itself, not from a CDN.
     BOOTSTRAP_SERVE_LOCAL = True
+    # CKEditor 4 (the post editor) from Flask-CKEditor's package too, never from its CDN.
+    CKEDITOR_SERVE_LOCAL = True
+    CKEDITOR_PKG_TYPE = 'standard'
     # The largest request body the app reads (413 beyond it): a form of the blog is far smaller.
     MAX_CONTENT_LENGTH = 1024 * 1024
     # Test a pooled connection before using it: after the database restarts, the first request
@@ -105,9 +124,18 @@ class Config(object):
 
     # Chapter 9: Celery on the embedded broker (no server needed); production uses RabbitMQ and Redis.
     CELERY = celery_settings(EMBEDDED_BROKER, EMBEDDED_RESULTS)
-    # How long `remind` waits before trying again when the mail server does not answer (the book:
-    # 300 s, five times).
+    # How long `remind` (and the digest) waits before trying again when the mail server or the
+    # database does not answer, doubled at each of the five retries (the book: 300 s, five times).
     REMINDER_RETRY_DELAY = float(os.environ.get('REMINDER_RETRY_DELAY', 300))
+    # The reminders' outbox (webapp/tasks.py). How long saving a reminder waits for the broker to
+    # take its task (then it is left to the sweeper):
+    REMINDER_QUEUE_TIMEOUT = float(os.environ.get('REMINDER_QUEUE_TIMEOUT', 1))
+    # How often the sweeper runs (beat's `send-due-reminders`, above):
+    REMINDER_SWEEP_SECONDS = REMINDER_SWEEP_SECONDS
+    # How long a worker mailing a reminder keeps it from the others (longer than a mail takes):
+    REMINDER_CLAIM_SECONDS = float(os.environ.get('REMINDER_CLAIM_SECONDS', 300))
+    # How long the sweeper waits before queueing a reminder again that it queued already:
+    REMINDER_REQUEUE_SECONDS = float(os.environ.get('REMINDER_REQUEUE_SECONDS', 600))
     # The mail server the tasks send through, with smtplib (chapter 10 puts Flask-Mail in front of
     # it; the names are Flask-Mail's).
     MAIL_SERVER = os.environ.get('MAIL_SERVER', '127.0.0.1')

@@ -9,6 +9,7 @@ from authlib.integrations.flask_client import OAuth
 from celery import Celery, Task
 from flask_bcrypt import Bcrypt
 from flask_bootstrap import Bootstrap5
+from flask_ckeditor import CKEditor
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -20,6 +21,8 @@ from limits.storage import MemoryStorage
 bcrypt = Bcrypt()
 migrate = Migrate()
 bootstrap = Bootstrap5()
+# The post editor of the new and edit pages: CKEditor 4, served from Flask-CKEditor's package.
+ckeditor = CKEditor()
 
 login_manager = LoginManager()
 login_manager.login_view = "main.login"

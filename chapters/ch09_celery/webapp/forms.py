@@ -1,4 +1,5 @@
 from flask import current_app
+from flask_ckeditor import CKEditorField
 from flask_wtf import FlaskForm, RecaptchaField
 from wtforms import BooleanField, PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp, ValidationError
@@ -38,7 +39,8 @@ class LogoutForm(BlogForm):
 
 class PostForm(BlogForm):
     title = StringField('Title', [DataRequired(), Length(max=255)])
-    text = TextAreaField('Content', [DataRequired(), Length(max=100000)])
+    # HTML written in CKEditor (a textarea of class "ckeditor"), cleaned when saved (webapp/sanitize.py).
+    text = CKEditorField('Content', [DataRequired(), Length(max=100000)])
 
 
 # One message whether the username or the password is wrong: a different one would tell a

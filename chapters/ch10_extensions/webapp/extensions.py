@@ -1,20 +1,13 @@
-"""Every extension, made here without an app and bound to one in `create_app` with `init_app`.
+"""Every extension, made here without an app and bound to one in `create_app` with `init_app`
+(`register_extensions`), with the settings that are the code's, not the configuration's.
 
 Views and models import what they need from this module; nothing here imports the app.
 """
-import hmac
-import io
-import os
-import smtplib
-import threading
-
-import flask_mail
 from authlib.integrations.flask_client import OAuth
 from celery import Celery, Task
-from flask import current_app
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
-from flask_assets import Bundle, Environment
+from flask_assets import Environment
 from flask_bcrypt import Bcrypt
 from flask_bootstrap import Bootstrap5
 from flask_caching import Cache
@@ -26,7 +19,9 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_principal import Permission, Principal, RoleNeed
 from flask_restx import Api
-from limits.storage import MemoryStorage
+
+from webapp.mail import Mail
+from webapp.rate_limits import ThreadSafeMemoryStorage  # noqa: F401 (defines threadsafe-memory://)
 
 bcrypt = Bcrypt()
 migrate = Migrate()
@@ -45,71 +40,15 @@ login_manager.login_message = "Please login to access this page"
 login_manager.login_message_category = "info"
 
 
-@login_manager.user_loader
-def load_user(userid):
-    from webapp.models import User, db
-
-    # The book's User.query.get(userid). The id comes back from the session or the remember-me
-    # cookie as User.get_id() made it, "<id>:<session token>": a cookie from before the user's last
-    # logout or password change names an old token and signs nobody in.
-    user_id, _, token = userid.partition(':')
-    try:
-        user = db.session.get(User, int(user_id))
-    except ValueError:
-        return None
-    if user is None or not hmac.compare_digest(token.encode(), user.session_token.encode()):
-        return None
-    return user
-
-
-class ThreadSafeMemoryStorage(MemoryStorage):
-    """The counts in this process's memory (development and tests), safe under `flask run`'s threads.
-
-    limits 5.8's own memory storage can start its expiry timer twice when two requests count at the
-    same moment, and one of them answers 500 (seen in the workbook's concurrent registrations; fixed
-    upstream in alisaifee/limits#352, not released yet). Counting one request at a time avoids it."""
-    STORAGE_SCHEME = ["threadsafe-memory"]  # RATELIMIT_STORAGE_URI = 'threadsafe-memory://'
-
-    def __init__(self, uri=None, wrap_exceptions=False, **options):
-        super().__init__(uri, wrap_exceptions, **options)
-        self.counting = threading.Lock()
-
-    def incr(self, *args, **kwargs):  # how the fixed window, Flask-Limiter's default, counts
-        with self.counting:
-            return super().incr(*args, **kwargs)
-
-
 # Rate limits on signing in and up (not in the book): the views say which (controllers/main.py), the
 # config how many and where the counts live (RATELIMIT_STORAGE_URI: Redis in production, so that
-# every worker process shares them). A client is its address; behind a proxy, see the README.
+# every worker process shares them; `threadsafe-memory://` otherwise, webapp/rate_limits.py). A client
+# is its address; behind a proxy, see the README.
 limiter = Limiter(key_func=get_remote_address)
 
-
-# Chapter 10: the tasks' mail (reminders, the digest) goes through Flask-Mail.
-class TimedConnection(flask_mail.Connection):
-    """Flask-Mail's connection, giving up after MAIL_TIMEOUT seconds: Flask-Mail's own waits forever
-    on a server that accepts and never answers (a stuck worker, where a timeout is a retry)."""
-
-    def configure_host(self):
-        smtp = smtplib.SMTP_SSL if self.mail.use_ssl else smtplib.SMTP
-        host = smtp(self.mail.server, self.mail.port, timeout=current_app.config.get('MAIL_TIMEOUT', 60))
-        if self.mail.use_tls:
-            host.starttls()
-        if self.mail.username and self.mail.password:
-            host.login(self.mail.username, self.mail.password)
-        return host
-
-
-class Mail(flask_mail.Mail):
-    """The book's Flask-Mail: MAIL_SERVER, MAIL_PORT, MAIL_USE_TLS, MAIL_USERNAME, MAIL_PASSWORD and
-    MAIL_DEFAULT_SENDER from the app's config; connections time out (above)."""
-
-    def connect(self):
-        return TimedConnection(current_app.extensions['mail'])
-
-
+# Chapter 10: the tasks' mail (reminders, the digest) goes through Flask-Mail (its connection times
+# out: webapp/mail.py).
 mail = Mail()
-
 
 principals = Principal()
 admin_permission = Permission(RoleNeed("admin"))
@@ -177,39 +116,5 @@ def celery_init_app(app):
     return celery_app
 
 
-# Chapter 10: Flask-Assets. Every page loads one CSS and one JS file, each Bootstrap's (served from
-# Bootstrap-Flask's package: the `bootstrap/` prefix is its blueprint's static folder) and the
-# site's own, joined and minified (rcssmin, rjsmin), built into static/gen/ (not in git).
+# Chapter 10: Flask-Assets. Its bundles, and their build at start: webapp/assets.py.
 assets_env = Environment()
-main_css = Bundle('bootstrap/css/bootstrap.min.css', 'css/site.css',
-                  filters='rcssmin', output='gen/common.css')
-main_js = Bundle('bootstrap/umd/popper.min.js', 'bootstrap/js/bootstrap.min.js',
-                 filters='rjsmin', output='gen/common.js')
-
-
-def assets_init_app(app):
-    """Bind Flask-Assets to the app, register the bundles, and build those older than their files."""
-    assets_env.init_app(app)
-    assets_env.register('main_css', main_css)
-    assets_env.register('main_js', main_js)
-    build_bundles(app)
-
-
-def build_bundles(app):
-    """Build each bundle that is missing or older than one of its files, at start: gunicorn's main
-    process (preload_app) builds them once, before its workers start. Each is written under another
-    name, then renamed into place, so that processes starting together (the tests' several processes)
-    never serve, nor write into, half a file. `flask assets build` builds them all again."""
-    with app.app_context():
-        for bundle in (main_css, main_js):
-            target = bundle.resolve_output()
-            sources = [source for _, source in bundle.resolve_contents()]
-            if os.path.exists(target) and os.path.getmtime(target) >= max(map(os.path.getmtime, sources)):
-                continue
-            built = io.StringIO()
-            bundle.build(force=True, output=built)
-            os.makedirs(os.path.dirname(target), exist_ok=True)
-            draft = '{}.{}'.format(target, os.getpid())
-            with open(draft, 'w', encoding='utf-8') as new:
-                new.write(built.getvalue())
-            os.replace(draft, target)

@@ -35,8 +35,9 @@ USERNAME_RULE = ('A username is 1 to 40 letters (a-z, A-Z), digits, "_", "." or 
                  'starting with a letter or a digit.')
 USERNAME_TAKEN = 'User with that name already exists'
 
-# The book's three roles. The migration that makes the role table adds them, and so does
-# db.create_all() (the listener under the Role model), so a new user can always get `default`.
+# The book's three roles. The migration that makes the role table adds them; a database made by
+# db.create_all() has none until they are added (add_roles(), or as the book's tests do), and a new
+# user makes `default` if it is missing (User.__init__).
 ROLES = {
     'admin': 'Can edit any post',
     'poster': 'Can write posts',
@@ -86,10 +87,9 @@ class User(UserMixin, db.Model):
 
     def __init__(self, username=None, **kwargs):
         super().__init__(username=username, **kwargs)
-        # Every new user gets the default role (the book's Role.query.filter_by(...).one()).
-        with db.session.no_autoflush:
-            default = db.session.scalars(select(Role).filter_by(name='default')).one()
-        self.roles.append(default)
+        # Every new user gets the default role (the book's Role.query.filter_by(...).one()), made
+        # if the database has none yet (one made by db.create_all(), before anyone added the roles).
+        self.roles.append(default_role())
 
     def __repr__(self):
         return "<User '{}'>".format(self.username)
@@ -209,12 +209,27 @@ class Role(db.Model):
         return self.name or ''
 
 
-@event.listens_for(Role.__table__, 'after_create')
-def add_the_roles(table, connection, **kw):
-    # db.create_all() (the tests, a notebook) gets the same roles as `flask db upgrade`.
-    connection.execute(table.insert(), [
-        {'name': name, 'description': description} for name, description in ROLES.items()
-    ])
+def default_role():
+    """The `default` role: the one in the database, else the one made for an earlier new user of
+    this session (not saved yet: two users made before a commit share it), else a new one, saved
+    with the user."""
+    made = db.session.info.get('default_role_made')
+    if made is not None and not (inspect(made).detached or inspect(made).deleted):
+        return made
+    with db.session.no_autoflush:
+        default = db.session.scalars(select(Role).filter_by(name='default')).first()
+    if default is None:
+        default = db.session.info['default_role_made'] = Role('default', ROLES['default'])
+    return default
+
+
+def add_roles():
+    """Add the book's three roles that the database lacks, and commit: what `flask db upgrade` does
+    (migration 0003), for a database made by db.create_all(), which makes tables and no rows."""
+    have = set(db.session.scalars(select(Role.name)))
+    db.session.add_all(Role(name, description) for name, description in ROLES.items()
+                       if name not in have)
+    db.session.commit()
 
 
 class Post(db.Model):
@@ -281,13 +296,22 @@ class Tag(db.Model):
 
 
 class Reminder(db.Model):
-    """A mail to send at a time (chapter 9): committed, it is scheduled (see below), and the worker's
-    `remind` task sends it when it is due."""
+    """A mail to send at a time (chapter 9). The row is the truth (an outbox): it is mailed once it
+    is due and until `sent_at` says it went, whatever the broker did meanwhile (webapp/tasks.py:
+    `remind` claims, mails and marks it; beat's `send_due_reminders` queues what is due and unsent)."""
     id = db.Column(db.Integer(), primary_key=True)
     # When to send it, in UTC (naive, like the other dates of the blog, but always UTC).
     date = db.Column(db.DateTime())
     email = db.Column(db.String(254))
     text = db.Column(db.Text())
+    # When the mail server accepted the mail; None: not sent yet.
+    sent_at = db.Column(db.DateTime())
+    # When a worker took it to mail it: no other worker may for REMINDER_CLAIM_SECONDS.
+    claimed_at = db.Column(db.DateTime())
+    # When the sweeper last queued a task for it: not again for REMINDER_REQUEUE_SECONDS.
+    queued_at = db.Column(db.DateTime())
+    # The sweeper's question, "unsent, due by now?", read from this index (migration 0007).
+    __table_args__ = (db.Index('ix_reminder_unsent_date', 'sent_at', 'date'),)
 
     def __repr__(self):
         return "<Reminder '{}'>".format((self.text or '')[:15])
@@ -296,8 +320,11 @@ class Reminder(db.Model):
     def validate_email(self, key, address):
         # Refused where it is entered (the shell, `flask add-reminder`, chapter 10's admin), not
         # found out five retries later by the mail server. No DNS lookup: that would need the network.
+        # An address whose local part is not ASCII (josé@…) needs SMTPUTF8, which many mail servers
+        # lack: refused here. A domain that is not ASCII is kept in its ASCII form (xn--…).
         try:
-            return validate_email(address, check_deliverability=False).normalized
+            return validate_email(address, check_deliverability=False,
+                                  allow_smtputf8=False).ascii_email
         except (EmailNotValidError, TypeError) as error:
             raise ValueError('{!r} is not an e-mail address: {}'.format(address, error)) from None
 
@@ -308,13 +335,34 @@ class Reminder(db.Model):
                 REMINDER_TEXT_MAX))
         return text
 
+    @validates('date')
+    def validate_date(self, key, date):
+        # A reminder without a date would never be due: refused, as a bad address is.
+        if not isinstance(date, datetime.datetime):
+            raise ValueError('a reminder needs a date and time, not {!r}'.format(date))
+        return date
+
 
 REMINDER_TEXT_MAX = 10000
 
 
 def as_utc(moment):
-    """A naive UTC datetime (what Reminder.date holds) from an aware one, or from local time."""
-    return moment.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+    """A naive UTC datetime (what Reminder.date holds) from an aware one, or from local time.
+
+    ValueError for a moment that has no UTC time a date can hold (before year 1, after 9999)."""
+    try:
+        return moment.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+    except (OverflowError, OSError):
+        raise ValueError('{} is out of the range of dates (years 1 to 9999, UTC)'.format(
+            moment.isoformat(' '))) from None
+
+
+@event.listens_for(db.session, 'before_flush')
+def resend_moved_reminders(session, flush_context, instances):
+    # A reminder given a new date is a reminder for that date: sent again then, even if it was sent.
+    for reminder in session.dirty:
+        if isinstance(reminder, Reminder) and inspect(reminder).attrs.date.history.has_changes():
+            reminder.sent_at = reminder.claimed_at = reminder.queued_at = None
 
 
 # A reminder is scheduled once it is committed, not when it is inserted: scheduled at insert time
@@ -331,12 +379,23 @@ def note_reminder_to_schedule(mapper, connection, reminder):
 
 @event.listens_for(db.session, 'after_commit')
 def schedule_reminders(session):
+    """Queue each reminder just committed, at its date: so that it goes at its time to the second.
+
+    The reminder is saved whatever happens here: a broker down or hung is logged (and noted in
+    session.info['reminders_not_queued'], for `flask add-reminder` to say), never raised, and costs
+    REMINDER_QUEUE_TIMEOUT seconds at most; the sweeper (`send_due_reminders`) queues it when due."""
     due = session.info.pop('reminders_to_schedule', None)
     if due:
         from webapp.tasks import schedule_remind
 
         for pk, date in due.items():
-            schedule_remind(pk, date)
+            try:
+                schedule_remind(pk, date)
+            except Exception as error:  # the broker's errors are of many kinds (kombu, OSError…)
+                current_app.logger.warning(
+                    'reminder %s is saved, but the broker did not take its task (%s: %s): the '
+                    'sweeper queues it when it is due', pk, type(error).__name__, error)
+                session.info.setdefault('reminders_not_queued', {})[pk] = error
 
 
 @event.listens_for(db.session, 'after_rollback')

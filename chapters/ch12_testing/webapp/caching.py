@@ -1,33 +1,24 @@
-"""What the cache may keep, for whom, and when it is thrown away (chapter 10).
+"""The rules that keep the book's cache right (chapter 10): what it may keep, for whom, and when it is
+thrown away. The views keep the book's decorators (`@cache.cached`, controllers/blog.py).
 
-The book caches the home and post pages for 60 s and the sidebar for two hours. As written, that
-cache is wrong in three ways, and each is mended here:
+The book caches the home and post pages for 60 s and the sidebar for two hours, by URL alone. That is
+wrong in three ways, each mended here:
 
-1. It keeps a page by its URL alone: a page drawn for one visitor (their name in the navigation bar)
-   would be served to the next. Here only the pages of anonymous visitors are shared (`personal`).
-2. The post page holds the comment form, whose CSRF token belongs to the session of whoever filled
-   the cache: every later visitor's comment would be refused. Here a cached page holds a placeholder
-   where the token goes, and each visitor gets their own token put in (`per_visitor_csrf`). A page
-   whose drawing wrote to the visitor's session (a flashed message shown, a cookie to set) is not
-   kept at all (`shareable`).
-3. A new post or comment would appear up to 60 s later (the sidebar: two hours). Here every key
-   holds the blog's version, and any commit that touches a post, comment, tag or author's name
-   gives the blog a new version: what was cached before is never looked up again (`note_writes`).
-   The hook is on the database session, so a write from any path (the blog's forms, the REST API,
-   `flask` commands, the admin) counts.
-
-In front of it all, `SharedPages` serves a visitor who sends no cookie at all (a first visit, a
-crawler) the home page as stored bytes, headers included, without running the app, and each process
-keeps what it served for a second in its own memory: as fast as a bare "hello" (the workbook's
-benchmark measures it).
+1. A page drawn for one visitor (their name in the navigation bar) would be served to the next: only
+   anonymous visitors' pages are shared (`personal`).
+2. The post page's comment form would hold the CSRF token of whoever filled the cache, and every later
+   comment would be refused: a cached page holds a placeholder, and each visitor gets their own token
+   put in (`per_visitor_csrf`). A page whose drawing wrote to the visitor's session is not kept
+   (`shareable`).
+3. A new post or comment would show a minute later (in the sidebar, two hours): every key holds the
+   blog's version, renewed after each commit that touches what pages show (`note_writes`), whichever
+   way it is made (the forms, the REST API, `flask` commands, the admin).
 """
 import functools
 import logging
 import secrets
-import time
 
 from flask import current_app, g, request, session
-from flask_caching.backends import NullCache
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import event, inspect
@@ -38,30 +29,43 @@ from webapp.models import Comment, Post, Tag, User, db
 log = logging.getLogger(__name__)
 
 VERSION_KEY = 'blog_version'
+# In app.extensions: this process could not trust the version in the cache (it failed to store a new
+# one after a write, or the cache was down), so it must store a new one before using the cache again.
+VERSION_LOST = 'blog_version_lost'
 
 
-def blog_version(backend=None):
+def blog_version():
     """The blog's current version: a random word, new after every write.
 
-    Random rather than a counter: if the cache loses the key (evicted, Redis restarted), the new
-    word matches no page cached before, where a counter starting again at 0 would.
+    Random rather than a counter: if the cache loses the key (evicted, Redis restarted), the new word
+    matches no page cached before, where a counter starting again at 0 would.
+
+    While the cache is down this raises, and Flask-Caching draws the page without it. A write made
+    meanwhile could not renew the version: when the cache is back, its pages and sidebar (those of
+    before the write) would be served again for up to two hours. So after any failure this process
+    stores a new version first, and uses the cache only once that has worked.
     """
-    backend = cache if backend is None else backend
-    version = backend.get(VERSION_KEY)
-    if version is None:
-        backend.add(VERSION_KEY, secrets.token_hex(8), timeout=0)  # another process may be first
-        version = backend.get(VERSION_KEY) or 'uncached'
-    return version
+    try:
+        if current_app.extensions.get(VERSION_LOST):
+            cache.set(VERSION_KEY, secrets.token_hex(8), timeout=0)
+            current_app.extensions[VERSION_LOST] = False
+        version = cache.get(VERSION_KEY)
+        if version is None:
+            cache.add(VERSION_KEY, secrets.token_hex(8), timeout=0)  # another process may be first
+            version = cache.get(VERSION_KEY) or 'uncached'
+        return version
+    except Exception:
+        current_app.extensions[VERSION_LOST] = True
+        raise
 
 
 def new_blog_version():
-    pages = current_app.extensions.get('shared_pages')
-    if pages is not None:
-        pages.forget()  # this process's copies (SharedPages); other processes' expire within a second
     try:
         cache.set(VERSION_KEY, secrets.token_hex(8), timeout=0)
     except Exception:
-        # The cache is down (Redis): the write is committed; pages are not served from it meanwhile.
+        # The cache is down (Redis): the write is committed; no page comes from the cache until a new
+        # version is stored (blog_version).
+        current_app.extensions[VERSION_LOST] = True
         log.exception('the cache did not take the blog\'s new version')
 
 
@@ -96,6 +100,10 @@ def shareable(page):
     return isinstance(page, str) and not session.modified
 
 
+# Only letters and dashes: the same in HTML, in an attribute and in text.
+CSRF_PLACEHOLDER = 'csrf-token-of-this-visitor'
+
+
 def per_visitor_csrf(view):
     """Each visitor's own CSRF token in a page that may come from the cache.
 
@@ -113,99 +121,8 @@ def per_visitor_csrf(view):
             g.pop(field, None)
         if isinstance(page, str) and CSRF_PLACEHOLDER in page:
             page = page.replace(CSRF_PLACEHOLDER, generate_csrf())
-        elif not personal() and shareable(page):
-            # No form, nothing of this visitor's: SharedPages may keep the whole answer.
-            request.environ[SHAREABLE] = True
         return page
     return with_token
-
-
-# Only letters and dashes: the same in HTML, in an attribute and in text.
-CSRF_PLACEHOLDER = 'csrf-token-of-this-visitor'
-
-
-# --------------------------------------------------------------------------- in front of the app
-
-SHAREABLE = 'webapp.shareable_page'
-FRONT_TIMEOUT = 60  # seconds, as the book's pages
-KEPT_HERE = 1.0  # seconds a process serves a page from its own memory (SharedPages)
-
-
-class SharedPages:
-    """WSGI middleware: a page the app marked as the same for every anonymous visitor (the home
-    page), kept whole (status, headers, body) and served to visitors who send no cookie, before
-    Flask, Flask-Login, Principal or the rate limiter run. What a reverse proxy's cache does.
-
-    A visitor who sends a cookie (a session: perhaps signed in, a message waiting, a CSRF token)
-    always reaches the app. The answer is kept only when the view said so (its page, drawn for
-    nobody in particular) and it sets no cookie. It is kept with the blog's version, read before
-    the app queries anything, and served only while that is still the version: both are read at
-    once (one round trip to Redis).
-
-    Each process also keeps what it served for one second (`KEPT_HERE`), in its memory: within that
-    second the page goes out with no round trip to Redis at all, as fast as a bare "hello". A write
-    made in this process forgets those copies at once (`forget`); one made in another process reaches
-    this one within the second. No visitor can tell: only visitors who send no cookie come here, and
-    whoever writes a post or a comment, or signs in, sends one.
-    """
-
-    def __init__(self, app, wsgi_app):
-        self.app, self.wsgi_app = app, wsgi_app
-        self.kept = {}  # key: (until, status, headers, body)
-        app.extensions['shared_pages'] = self
-
-    def forget(self):
-        self.kept.clear()
-
-    def keep(self, key, status, headers, body):
-        self.kept[key] = (time.monotonic() + KEPT_HERE, status, headers, body)
-
-    def __call__(self, environ, start_response):
-        # In debug mode (development) the app draws every answer: the debug toolbar shows each
-        # request's own queries, and a stored toolbar would show another's.
-        if environ.get('REQUEST_METHOD') != 'GET' or environ.get('HTTP_COOKIE') or self.app.debug:
-            return self.wsgi_app(environ, start_response)
-        backend = self.app.extensions['cache'][cache]
-        if isinstance(backend, NullCache):  # no cache configured (the tests'): keep nothing either
-            return self.wsgi_app(environ, start_response)
-        key = 'front{}{}'.format(environ.get('SCRIPT_NAME', ''), environ.get('PATH_INFO', ''))
-        until, *kept = self.kept.get(key, (0,))
-        if until > time.monotonic():
-            status, headers, body = kept
-            start_response(status, list(headers))
-            return [body]
-        try:
-            version, stored = backend.get_many(VERSION_KEY, key)
-            if stored is not None and stored[0] == version:
-                _, status, headers, body = stored
-                self.keep(key, status, headers, body)
-                start_response(status, list(headers))
-                return [body]
-            version = version or blog_version(backend)
-        except Exception:
-            log.exception('the cache did not answer: the app serves the page')
-            return self.wsgi_app(environ, start_response)
-
-        answer = {}
-
-        def keep_status(status, headers, exc_info=None):
-            answer.update(status=status, headers=headers)
-            return start_response(status, headers, exc_info)
-
-        chunks = self.wsgi_app(environ, keep_status)
-        if not (environ.get(SHAREABLE)
-                and not any(name.lower() == 'set-cookie' for name, _ in answer['headers'])):
-            return chunks
-        try:
-            body = b''.join(chunks)
-        finally:
-            getattr(chunks, 'close', lambda: None)()  # what the server would have done
-        try:
-            backend.set(key, (version, answer['status'], answer['headers'], body), timeout=FRONT_TIMEOUT)
-        except Exception:
-            log.exception('the cache did not take the page')
-        self.keep(key, answer['status'], answer['headers'], body)
-        return [body]
 
 
 # --------------------------------------------------------------------------- invalidation

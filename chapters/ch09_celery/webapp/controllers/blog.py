@@ -1,7 +1,7 @@
 import datetime
 from os import path
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_principal import Permission, UserNeed
 from sqlalchemy import func, select
@@ -10,6 +10,7 @@ from sqlalchemy.orm import configure_mappers, joinedload, selectinload
 from webapp.extensions import admin_permission, poster_permission
 from webapp.forms import CommentForm, PostForm
 from webapp.models import Comment, Post, Tag, User, db, tags
+from webapp.sanitize import plain_text, post_html
 
 blog_blueprint = Blueprint(
     'blog',
@@ -23,8 +24,6 @@ def with_author_and_tags():
     # A list of posts shows each post's author and tags. Loading them with the posts (one JOIN for
     # the author, one extra SELECT ... IN for all the tags) keeps a page at a fixed number of
     # queries; left to lazy loading, every post on the page would cost its own queries ("N+1").
-    # (A JOIN for the tags too would save that SELECT, but SQLite answers it by reading all of
-    # post_tags: the page would grow slower with the blog.)
     # `Post.user` is made by the backref on User.posts: make sure the backrefs are set up.
     configure_mappers()
     return (joinedload(Post.user), selectinload(Post.tags))
@@ -33,30 +32,14 @@ def with_author_and_tags():
 NEWEST_FIRST = (Post.publish_date.desc(), Post.id.desc())
 
 
-# The popular tags are counted over the latest posts, not all of them: counting every row of
-# post_tags on every page would make each page slower as the blog grows.
-POPULAR_AMONG = 100
-
-
-def sidebar_data(recent=None):
-    """The sidebar's five newest posts (unless the page already has them: `recent`) and its five
-    most used tags."""
-    if recent is None:
-        recent = db.session.scalars(
-            select(Post).order_by(*NEWEST_FIRST).limit(5)
-        ).all()
-    # One grouped query: each tag with the number of the latest posts that carry it, most used first.
-    # It starts from those posts, so the database looks up their tags only.
-    latest = select(Post.id).order_by(*NEWEST_FIRST).limit(POPULAR_AMONG).subquery()
+def sidebar_data():
+    recent = db.session.scalars(
+        select(Post).order_by(*NEWEST_FIRST).limit(5)
+    ).all()
+    # The five tags carried by the most posts, most used first (ties in the order of their titles).
     total = func.count(tags.c.post_id).label('total')
     top_tags = db.session.execute(
-        select(Tag, total)
-        .select_from(latest)
-        .join(tags, tags.c.post_id == latest.c.id)
-        .join(Tag, Tag.id == tags.c.tag_id)
-        .group_by(Tag.id, Tag.title)
-        .order_by(total.desc(), Tag.title)
-        .limit(5)
+        select(Tag, total).join(tags).group_by(Tag).order_by(total.desc(), Tag.title).limit(5)
     ).all()
 
     return recent, top_tags
@@ -68,14 +51,9 @@ def home(page=1):
     posts = db.paginate(
         select(Post).options(*with_author_and_tags()).order_by(*NEWEST_FIRST),
         page=page,
-        per_page=10,
-        count=False
+        per_page=10
     )
-    # The pager needs the number of posts. db.paginate would count the rows of the whole query
-    # wrapped in a subquery; a plain count(*) of the table is what the database answers fastest.
-    posts.total = db.session.scalar(select(func.count()).select_from(Post))
-    # The first page lists the newest posts already: the sidebar's five are its first five.
-    recent, top_tags = sidebar_data(posts.items[:5] if page == 1 else None)
+    recent, top_tags = sidebar_data()
 
     return render_template(
         'home.html',
@@ -183,6 +161,29 @@ def can_edit(post):
     # The book's UserNeed check: the identity provides UserNeed(id) only for that user.
     author = Permission(UserNeed(post.user_id))
     return poster_permission.can() and (author.can() or admin_permission.can())
+
+
+# The new and edit pages run CKEditor 4 (their textarea of class "ckeditor", blog/new.html), whose
+# toolbar calls it from inline handlers (onclick="CKEDITOR.tools.callFunction(…)") and draws with
+# inline styles: these two pages allow inline scripts and styles, nothing else changes (only this
+# site's files: CKEditor comes from Flask-CKEditor's package). Every other page keeps the strict
+# policy (no inline script at all, webapp/__init__.py); what the editor writes is cleaned when saved.
+EDITOR_PAGES = ('blog.new_post', 'blog.edit_post')
+EDITOR_POLICY = ("default-src 'self'; script-src 'self' 'unsafe-inline'; "
+                 "style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; "
+                 "base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+
+
+@blog_blueprint.after_request
+def editor_policy(response):
+    if request.endpoint in EDITOR_PAGES:
+        response.headers['Content-Security-Policy'] = EDITOR_POLICY
+    return response
+
+
+# A post's text, cleaned HTML or plain paragraphs (post.html), and without its tags (summaries).
+blog_blueprint.add_app_template_filter(post_html, 'post_html')
+blog_blueprint.add_app_template_filter(plain_text, 'plain_text')
 
 
 @blog_blueprint.app_context_processor

@@ -90,12 +90,24 @@ def login():
     return render_template('login.html', form=form, providers=social_providers())
 
 
-# The book's logout answered GET too: then any page could log its visitors out of this site with an
-# <img src=".../logout">. Here it is a POST from a form carrying the CSRF token.
-@main_blueprint.route('/logout', methods=['POST'])
+# What a browser says of where a request comes from (the Sec-Fetch-Site header): typed into the
+# address bar or opened from a bookmark ("none"), or from one of this site's own pages.
+OWN_REQUEST = ('same-origin', 'none')
+
+
+# The navigation bar's button POSTs a form carrying the CSRF token. A GET, as the book's logout,
+# is taken from this site's own pages and from the address bar; from another site (a link, an
+# <img src=".../logout">, a form) it is refused with 403, and nobody is logged out. A browser that
+# does not send Sec-Fetch-Site (an old one, or a page served over plain HTTP from another host than
+# localhost) is taken at its word; its cookies are SameSite=Lax: another site's image or form
+# does not carry them.
+@main_blueprint.route('/logout', methods=['GET', 'POST'])
 def logout():
-    if not LogoutForm().validate_on_submit():
-        abort(400)
+    if request.method == 'POST':
+        if not LogoutForm().validate_on_submit():
+            abort(400)
+    elif request.headers.get('Sec-Fetch-Site', 'none') not in OWN_REQUEST:
+        abort(403)
     if current_user.is_authenticated:
         # A copy of this browser's cookies, taken before now, signs nobody in after the logout.
         current_user.sign_out_everywhere()

@@ -2,7 +2,7 @@ import datetime
 from collections import namedtuple
 from os import path
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_principal import Permission, UserNeed
 from sqlalchemy import func, select
@@ -26,8 +26,6 @@ def with_author_and_tags():
     # A list of posts shows each post's author and tags. Loading them with the posts (one JOIN for
     # the author, one extra SELECT ... IN for all the tags) keeps a page at a fixed number of
     # queries; left to lazy loading, every post on the page would cost its own queries ("N+1").
-    # (A JOIN for the tags too would save that SELECT, but SQLite answers it by reading all of
-    # post_tags: the page would grow slower with the blog.)
     # `Post.user` is made by the backref on User.posts: make sure the backrefs are set up.
     configure_mappers()
     return (joinedload(Post.user), selectinload(Post.tags))
@@ -35,42 +33,22 @@ def with_author_and_tags():
 
 NEWEST_FIRST = (Post.publish_date.desc(), Post.id.desc())
 
-
-# The popular tags are counted over the latest posts, not all of them: counting every row of
-# post_tags on every page would make each page slower as the blog grows.
-POPULAR_AMONG = 100
-
 # What the sidebar shows of a post or a tag: plain values, safe to keep in a cache (an ORM object
 # taken out of the cache is detached from any session).
 Link = namedtuple('Link', 'id title')
 
 
-def given_recent(sidebar_data, recent=None):
-    return recent is not None
-
-
 # The book's cached sidebar: one entry for every page, for two hours, or until the next write (its
-# key holds the blog's version, webapp/caching.py). Not when the page hands it its five posts.
-@cache.cached(timeout=7200, key_prefix=sidebar_key, unless=given_recent)
-def sidebar_data(recent=None):
-    """The sidebar's five newest posts (unless the page already has them: `recent`) and its five
-    most used tags."""
-    if recent is None:
-        recent = db.session.scalars(
-            select(Post).order_by(*NEWEST_FIRST).limit(5)
-        ).all()
-    # One grouped query: each tag with the number of the latest posts that carry it, most used first.
-    # It starts from those posts, so the database looks up their tags only.
-    latest = select(Post.id).order_by(*NEWEST_FIRST).limit(POPULAR_AMONG).subquery()
+# key holds the blog's version, webapp/caching.py).
+@cache.cached(timeout=7200, key_prefix=sidebar_key)
+def sidebar_data():
+    recent = db.session.scalars(
+        select(Post).order_by(*NEWEST_FIRST).limit(5)
+    ).all()
+    # The five tags carried by the most posts, most used first (ties in the order of their titles).
     total = func.count(tags.c.post_id).label('total')
     top_tags = db.session.execute(
-        select(Tag, total)
-        .select_from(latest)
-        .join(tags, tags.c.post_id == latest.c.id)
-        .join(Tag, Tag.id == tags.c.tag_id)
-        .group_by(Tag.id, Tag.title)
-        .order_by(total.desc(), Tag.title)
-        .limit(5)
+        select(Tag, total).join(tags).group_by(Tag).order_by(total.desc(), Tag.title).limit(5)
     ).all()
 
     return ([Link(post.id, post.title) for post in recent],
@@ -87,14 +65,9 @@ def home(page=1):
     posts = db.paginate(
         select(Post).options(*with_author_and_tags()).order_by(*NEWEST_FIRST),
         page=page,
-        per_page=10,
-        count=False
+        per_page=10
     )
-    # The pager needs the number of posts. db.paginate would count the rows of the whole query
-    # wrapped in a subquery; a plain count(*) of the table is what the database answers fastest.
-    posts.total = db.session.scalar(select(func.count()).select_from(Post))
-    # The first page lists the newest posts already: the sidebar's five are its first five.
-    recent, top_tags = sidebar_data(posts.items[:5] if page == 1 else None)
+    recent, top_tags = sidebar_data()
 
     return render_template(
         'home.html',
@@ -204,6 +177,24 @@ def can_edit(post):
     # The book's UserNeed check: the identity provides UserNeed(id) only for that user.
     author = Permission(UserNeed(post.user_id))
     return poster_permission.can() and (author.can() or admin_permission.can())
+
+
+# The new and edit pages run CKEditor 4 (their textarea of class "ckeditor", blog/new.html), whose
+# toolbar calls it from inline handlers (onclick="CKEDITOR.tools.callFunction(…)") and draws with
+# inline styles: these two pages allow inline scripts and styles, nothing else changes (only this
+# site's files: CKEditor comes from Flask-CKEditor's package). Every other page keeps the strict
+# policy (no inline script at all, webapp/__init__.py); what the editor writes is cleaned when saved.
+EDITOR_PAGES = ('blog.new_post', 'blog.edit_post')
+EDITOR_POLICY = ("default-src 'self'; script-src 'self' 'unsafe-inline'; "
+                 "style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; "
+                 "base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+
+
+@blog_blueprint.after_request
+def editor_policy(response):
+    if request.endpoint in EDITOR_PAGES:
+        response.headers['Content-Security-Policy'] = EDITOR_POLICY
+    return response
 
 
 # A post's text, cleaned HTML or plain paragraphs (post.html), and without its tags (summaries).

@@ -1,11 +1,9 @@
-"""The finished app's home page on PostgreSQL (webapp/README.md, "The home page's cost"): the server
-keeps its statements parsed and planned from one visitor's page to the next."""
+"""The fast home page on PostgreSQL (README.md beside this file): the server keeps its statements
+parsed and planned from one visitor's page to the next."""
 import contextvars
 
 import pytest
 import sqlalchemy as sa
-
-pytestmark = pytest.mark.chapters(since="webapp")
 
 
 @pytest.fixture
