@@ -89,7 +89,7 @@ class Report:
             why = lines[:1] or [type(error).__name__]
             if why[0].startswith("assert "):  # no message of the test's own: pytest's comparison,
                 # whole: "assert 1 == 0" says nothing without its "+  where 1 = count(…)" lines
-                why += [line for line in lines[1:] if line.startswith("+")][:3] + detail[:1]
+                why += [line for line in lines[1:] if re.match(r"\+\s+(and|where)\s", line)][:3] + detail[:1]
         elif isinstance(error, subprocess.CalledProcessError):  # a command the test typed for you
             command = error.cmd if isinstance(error.cmd, list) else str(error.cmd).split()
             if "--app" in command:  # `python -m flask --app main db upgrade` → `flask db upgrade`
