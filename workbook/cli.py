@@ -579,7 +579,7 @@ def cmd_check(args) -> int:
     print()
     causes = shared_causes(results)
     for result in results:
-        shared = causes.get(tuple(result["why"]))
+        shared = causes.get(cause_of(result["why"]))
         if result["state"] != "failed" or shared is None:
             print("\n".join(verdict(result)))
         elif shared[0] is result:  # the first behaviour of a shared cause prints them all
@@ -612,14 +612,23 @@ def shared_causes(results: list[dict]) -> dict[tuple, list[dict]]:
     by_why: dict[tuple, list[dict]] = {}
     for result in results:
         if result["state"] == "failed" and len(result["why"]) > 1:
-            by_why.setdefault(tuple(result["why"]), []).append(result)
+            by_why.setdefault(cause_of(result["why"]), []).append(result)
     return {why: shared for why, shared in by_why.items() if len(shared) > 1}
+
+
+def cause_of(why: list[str]) -> tuple:
+    """What identifies a reason: a known mistake's place and fix (however each test saw it), else
+    the whole reason."""
+    for n, line in enumerate(why):
+        if line.startswith("likely fix: "):
+            return tuple(why[max(n - 1, 0):n + 1])
+    return tuple(why)
 
 
 def cause_verdict(shared: list[dict]) -> list[str]:
     """One ✗ for one cause: the reason (where, the likely fix), then every behaviour it breaks."""
     return [f"✗ {len(shared)} behaviours fail for one reason:",
-            *(f"    {line}" for line in shared[0]["why"]),
+            *(f"    {line}" for line in cause_of(shared[0]["why"])),
             *(f"    - {verdict(result)[0].removeprefix('✗ ')}" for result in shared)]
 
 

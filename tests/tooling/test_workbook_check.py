@@ -221,14 +221,16 @@ def test_a_faithful_copy_of_chapter_9_passes_its_task_tests_in_any_order(tmp_pat
 
 def test_a_task_decorator_mistake_is_one_cause_at_its_definition(tmp_path, check):
     """A learner's `remind` without bind=True: the behaviours it breaks make one ✗, which points at
-    the task's definition (not where it is called) and names the fix."""
+    the task's definition (not where it is called, nor where its failure was caught) and names the fix."""
     mine = mistake_folder(tmp_path, ("webapp/tasks.py", "@shared_task(bind=True, ", "@shared_task("),
                           chapter=chapters.get(9))
     result = check(9, mine, "tests/unit/test_reminders.py")
     assert result.returncode == 1, result.stdout + result.stderr
     failed = [line for line in verdicts(result) if line.startswith("✗")]
     shared = [line for line in failed if "behaviours fail for one reason" in line]
-    assert len(shared) == 1, result.stdout
+    # One ✗ in all: also the tests that saw only a consequence (a task the commit could not queue,
+    # which the app logged) point at the decorator.
+    assert len(shared) == 1 and failed == shared, result.stdout
     reasons = under(result, shared[0])
     assert any(line.startswith("in your webapp/tasks.py") and "def remind(self" in line for line in reasons)
     assert any("bind=True" in line for line in reasons), reasons

@@ -3,6 +3,7 @@ its `client` and CLI `runner`, `db` and the chapter's `models` (what a test asks
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 import shutil
 import sys
@@ -55,6 +56,18 @@ def chapter_modules_kept():
            if "." not in name and name != "config"):
         chapters.forget_chapter_modules()
         sys.modules.update(kept)
+
+
+@pytest.fixture(autouse=True)
+def chapter_loggers_enabled():
+    """The chapter's loggers (the app's `webapp`, its modules') on for every test: a migration run in
+    this process (`flask db upgrade` through the CLI runner) reads alembic.ini with logging's
+    fileConfig, which disables every logger it does not name, and what a later test's app logs
+    (a task it could not queue) would be lost to the test and to `workbook check`."""
+    for name, logger in list(logging.root.manager.loggerDict.items()):
+        if name.split(".")[0] in chapters.CHAPTER_MODULES and isinstance(logger, logging.Logger):
+            logger.disabled = False
+    yield
 
 
 @pytest.fixture

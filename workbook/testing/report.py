@@ -48,7 +48,11 @@ class Report:
         entry = self.entry(item)
         if report.failed and entry["outcome"] != "failed":
             entry["outcome"] = "failed"
-            entry["why"] = self.explain(call.excinfo) if call.excinfo else [str(report.longrepr)[:WIDTH]]
+            # What the test's code logged or printed too: an error the app caught and logged (a task
+            # that could not be queued) is often the cause of the assertion that failed.
+            logs = "\n".join((report.caplog, report.capstderr, report.capstdout))
+            entry["why"] = (self.explain(call.excinfo, logs) if call.excinfo
+                            else [str(report.longrepr)[:WIDTH]])
         elif report.skipped and entry["outcome"] == "passed":
             entry["outcome"] = "skipped"
             reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
@@ -71,7 +75,7 @@ class Report:
         except ValueError:
             return None
 
-    def explain(self, excinfo) -> list[str]:
+    def explain(self, excinfo, logs: str = "") -> list[str]:
         """One or two plain lines: what was expected and what was found, or what went wrong."""
         error = excinfo.value
         text = str(error).strip()
@@ -102,7 +106,7 @@ class Report:
             first = text.splitlines()[0] if text else ""
             why = [f"{type(error).__name__}: {first}".rstrip(": ")]
         # A known mistake points at its cause (a decorator, a setting), not where it surfaced.
-        cause = diagnose(error, text, self.code)
+        cause = diagnose(error, text, self.code) or diagnose_logs(logs, self.code)
         where = cause[:-1] or [self.where(excinfo)] if len(why) == 1 else cause[:-1]
         why += [line for line in where if line] + cause[-1:]
         return [line if len(line) <= WIDTH else line[:WIDTH - 1] + "…" for line in why]
@@ -141,6 +145,14 @@ def diagnose(error: BaseException, text: str, code: Path | None) -> list[str]:
         return [*([f"in your {found}"] if found else []),
                 f"likely fix: Celery does not know the task {text}: the module that defines it must be "
                 "in the Celery app's include (or imported when the app is made)"]
+    return []
+
+
+def diagnose_logs(logs: str, code: Path | None) -> list[str]:
+    """A known mistake that the app caught and logged, where the test saw only its consequence."""
+    missing = re.search(r"(\w+)\(\) missing 1 required positional argument", logs)
+    if missing:
+        return diagnose(TypeError(missing.group(0)), missing.group(0), code)
     return []
 
 
